@@ -1,0 +1,33 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+{
+    "name": "CRM Extension: After-Sales Service",
+    "summary": "Customer feedback, service levels, dispatch, spare parts, "
+    "installed base, returns and a 360-degree customer view",
+    "version": "18.0.1.0.0",
+    "category": "After-Sales",
+    "license": "AGPL-3",
+    "author": "crm_extension developers",
+    "website": "https://github.com/crm-extension/crm_extension",
+    "depends": [
+        "mail",
+        "portal",
+        "rating",
+        "crm",
+        "account",
+        "sale_management",
+        "sale_stock",
+        "helpdesk_mgmt",
+        "helpdesk_mgmt_rating",
+    ],
+    "data": [
+        "security/security.xml",
+        "security/ir.model.access.csv",
+        "views/menus.xml",
+    ],
+    "demo": [
+        "demo/res_users_demo.xml",
+    ],
+    "development_status": "Alpha",
+    "application": True,
+    "installable": True,
+}

@@ -1,0 +1,632 @@
+#!/usr/bin/env python3
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Run and test crm_extension on a local Odoo 18 and PostgreSQL.
+
+``scripts/run`` and ``scripts/test`` are thin wrappers around this file. It only
+uses the standard library: Odoo runs in its own interpreter (``python3`` when it
+can ``import odoo``, or the one named by ``ODOO_PYTHON``), and PostgreSQL is either
+the one that libpq reaches with its usual settings (``PGHOST``, ``PGPORT``,
+``PGUSER``, ``PGPASSWORD``) or a private cluster that this script owns, under
+``.run/`` (``CRM_EXT_STATE`` moves it), reachable only through a unix socket.
+"""
+
+import argparse
+import contextlib
+import glob
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ADDONS = os.path.join(REPO, "addons")
+MODULE = "crm_extension"
+STATE = os.environ.get("CRM_EXT_STATE") or os.path.join(REPO, ".run")
+# Debian packages the stack needs, by the command that shows they are there.
+SYSTEM_PACKAGES = {
+    "initdb": "postgresql",
+    "chromium": "chromium",
+    "wkhtmltopdf": "wkhtmltopdf",
+    "pdftotext": "poppler-utils",
+}
+ODOO_MISSING = """\
+Odoo 18 was not found: `python3 -c "import odoo"` fails and ODOO_PYTHON is not set.
+Get Odoo 18 in one of two ways:
+  1. Docker: `docker compose up` in this folder runs the official odoo:18.0 image
+     with the module and demo data on http://localhost:8069.
+  2. A local Odoo 18 install (packages or source, see
+     https://www.odoo.com/documentation/18.0/administration/on_premise.html),
+     then run this command again, with ODOO_PYTHON=/path/to/python when Odoo
+     lives in another interpreter (a virtualenv, say).
+"""
+
+
+def log(msg):
+    print(f"[crm_extension] {msg}", flush=True)
+
+
+def fail(msg, code=2):
+    print(f"[crm_extension] error: {msg}", file=sys.stderr, flush=True)
+    sys.exit(code)
+
+
+def run(cmd, check=True, **kw):
+    return subprocess.run(cmd, check=check, **kw)
+
+
+# ---------------------------------------------------------------------------
+# Odoo
+# ---------------------------------------------------------------------------
+def odoo_python():
+    """The interpreter that imports Odoo 18, or exit with the two ways to get it."""
+    candidates = [os.environ["ODOO_PYTHON"]] if os.environ.get("ODOO_PYTHON") else []
+    candidates.append(shutil.which("python3") or sys.executable)
+    probe = "import odoo.release as r; print(r.version_info[0])"
+    for python in candidates:
+        try:
+            out = run(
+                [python, "-c", probe], capture_output=True, text=True, check=False
+            )
+        except OSError:
+            continue
+        if out.returncode == 0 and out.stdout.strip() == "18":
+            return python
+        if out.returncode == 0:
+            fail(
+                f"{python} has Odoo {out.stdout.strip()}, not Odoo 18.\n{ODOO_MISSING}"
+            )
+    fail(ODOO_MISSING)
+
+
+def odoo_addons_path(python):
+    """Our addons first, then every folder Odoo knows for ``odoo.addons``."""
+    code = (
+        "import os, odoo, odoo.addons as a;"
+        "paths = [os.path.join(os.path.dirname(odoo.__file__), 'addons')];"
+        "paths += list(a.__path__);"
+        "print(','.join(dict.fromkeys(p for p in paths if os.path.isdir(p))))"
+    )
+    out = run([python, "-c", code], capture_output=True, text=True).stdout.strip()
+    return ",".join([ADDONS] + [p for p in out.split(",") if p])
+
+
+def ensure_system_packages(names):
+    missing = sorted(
+        {
+            pkg
+            for cmd, pkg in SYSTEM_PACKAGES.items()
+            if cmd in names and not _which(cmd)
+        }
+    )
+    if not missing:
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        fail(
+            "missing system packages: "
+            + " ".join(missing)
+            + ". Install them (Debian/Ubuntu: sudo apt-get install "
+            + " ".join(missing)
+            + ") and run this command again."
+        )
+    log(f"installing Debian packages: {' '.join(missing)}")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    run(["apt-get", "update", "-qq"], env=env)
+    run(
+        ["apt-get", "install", "-y", "-qq", *missing],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def _which(cmd):
+    if cmd == "initdb":
+        return _pg_bindir() is not None
+    return shutil.which(cmd)
+
+
+def pip_install(python, requirements):
+    log(f"installing Python requirements into {python}")
+    cmd = [
+        python,
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        "--disable-pip-version-check",
+        "-r",
+        requirements,
+    ]
+    out = run(cmd, check=False, capture_output=True, text=True)
+    if out.returncode != 0:
+        print(out.stdout[-4000:], out.stderr[-4000:], sep="\n", file=sys.stderr)
+        fail(f"pip could not install {os.path.relpath(requirements, REPO)}")
+
+
+# ---------------------------------------------------------------------------
+# PostgreSQL
+# ---------------------------------------------------------------------------
+def _pg_bindir():
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: int(p.split("/")[4]) if p.split("/")[4].isdigit() else 0,
+    )
+    if found:
+        return os.path.dirname(found[-1])
+    initdb = shutil.which("initdb")
+    return os.path.dirname(initdb) if initdb else None
+
+
+class Postgres:
+    """Connection settings for Odoo, and the private cluster when we own one."""
+
+    def __init__(self, python):
+        self.python = python
+        self.owned = False
+        self.started = False
+        self.host = os.environ.get("PGHOST")
+        self.port = os.environ.get("PGPORT")
+        self.user = os.environ.get("PGUSER")
+        self.password = os.environ.get("PGPASSWORD")
+        self.datadir = os.path.join(STATE, "pgdata")
+        self.sockdir = os.path.join(STATE, "pgsock")
+        self.where = os.path.relpath(self.datadir, REPO)
+
+    def odoo_args(self):
+        args = []
+        if self.host:
+            args += ["--db_host", self.host]
+        if self.port:
+            args += ["--db_port", str(self.port)]
+        if self.user:
+            args += ["--db_user", self.user]
+        if self.password:
+            args += ["--db_password", self.password]
+        return args
+
+    def _sql(self, statement=None, *args):
+        """Connect with these settings (and run one statement); True on success."""
+        code = (
+            "import os, sys, psycopg2\n"
+            "names = dict(host='H', port='P', user='U', password='W')\n"
+            "kw = {k: os.environ[v] for k, v in names.items() if os.environ.get(v)}\n"
+            "c = psycopg2.connect(dbname='postgres', connect_timeout=3, **kw)\n"
+            "c.autocommit = True\n"
+            "if len(sys.argv) > 1:\n"
+            "    c.cursor().execute(sys.argv[1] % tuple(sys.argv[2:]))\n"
+        )
+        env = dict(os.environ, H=self.host or "", P=str(self.port or ""))
+        env.update(U=self.user or "", W=self.password or "")
+        cmd = [self.python, "-c", code, *([statement, *args] if statement else [])]
+        return run(cmd, env=env, check=False, capture_output=True).returncode == 0
+
+    def _can_connect(self):
+        return self._sql()
+
+    def _as_owner(self, cmd):
+        # PostgreSQL refuses to run as root: use Debian's postgres account then.
+        if os.geteuid() == 0:
+            return ["runuser", "-u", "postgres", "--", *cmd]
+        return cmd
+
+    def ensure(self):
+        if self._can_connect():
+            log("using the PostgreSQL server that libpq reaches")
+            return self
+        self.owned = True
+        self.host, self.port, self.user, self.password = (
+            self.sockdir,
+            "5432",
+            "odoo",
+            None,
+        )
+        if self._can_connect():
+            log(f"reusing the private PostgreSQL cluster in {self.where}")
+            return self
+        bindir = _pg_bindir()
+        if not bindir:
+            ensure_system_packages({"initdb"})
+            bindir = _pg_bindir()
+        os.makedirs(STATE, exist_ok=True)
+        for folder in (self.datadir, self.sockdir):
+            os.makedirs(folder, exist_ok=True)
+            if os.geteuid() == 0:
+                shutil.chown(folder, "postgres", "postgres")
+                os.chmod(folder, 0o700)
+        if not os.path.exists(os.path.join(self.datadir, "PG_VERSION")):
+            log("creating a private PostgreSQL cluster (unix socket only)")
+            run(
+                self._as_owner(
+                    [
+                        os.path.join(bindir, "initdb"),
+                        "-D",
+                        self.datadir,
+                        "-U",
+                        "odoo",
+                        "--auth=trust",
+                        "-E",
+                        "UTF8",
+                        "--locale=C.UTF-8",
+                    ]
+                ),
+                stdout=subprocess.DEVNULL,
+            )
+        opts = f"-k {self.sockdir} -c listen_addresses='' -p 5432 -c fsync=off"
+        run(
+            self._as_owner(
+                [
+                    os.path.join(bindir, "pg_ctl"),
+                    "-D",
+                    self.datadir,
+                    "-l",
+                    os.path.join(self.datadir, "server.log"),
+                    "-o",
+                    opts,
+                    "-w",
+                    "start",
+                ]
+            ),
+            stdout=subprocess.DEVNULL,
+        )
+        self.started = True
+        if os.geteuid() == 0:
+            os.chmod(self.sockdir, 0o755)
+        log(f"started a private PostgreSQL cluster in {self.where}")
+        return self
+
+    def stop(self):
+        if self.started:
+            run(
+                self._as_owner(
+                    [
+                        os.path.join(_pg_bindir(), "pg_ctl"),
+                        "-D",
+                        self.datadir,
+                        "-m",
+                        "fast",
+                        "stop",
+                    ]
+                ),
+                check=False,
+                stdout=subprocess.DEVNULL,
+            )
+            log("stopped the private PostgreSQL cluster")
+
+    def drop_db(self, name):
+        self._sql('DROP DATABASE IF EXISTS "%s" WITH (FORCE)', name)
+
+
+# ---------------------------------------------------------------------------
+# Odoo processes
+# ---------------------------------------------------------------------------
+def free_port():
+    with contextlib.closing(socket.socket()) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def odoo_cmd(python, pg, db, *extra, http_port=None):
+    cmd = [
+        python,
+        "-m",
+        "odoo",
+        "--addons-path",
+        odoo_addons_path(python),
+        "--data-dir",
+        os.path.join(STATE, "filestore"),
+        "-d",
+        db,
+        "--db-filter",
+        f"^{re.escape(db)}$",
+        *pg.odoo_args(),
+    ]
+    if http_port:
+        cmd += ["--http-interface", "127.0.0.1", "--http-port", str(http_port)]
+    return cmd + list(extra)
+
+
+def odoo_batch(python, pg, db, *extra, logfile, http_port=None):
+    """Run Odoo with --stop-after-init, log to a file; return (returncode, log text)."""
+    cmd = odoo_cmd(
+        python, pg, db, *extra, "--stop-after-init", http_port=http_port or free_port()
+    )
+    with open(logfile, "w") as fh:
+        rc = run(cmd, check=False, stdout=fh, stderr=subprocess.STDOUT).returncode
+    with open(logfile) as fh:
+        return rc, fh.read()
+
+
+LOG_LINE = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (?P<level>[A-Z]+) ", re.MULTILINE
+)
+
+
+def log_problems(text):
+    """Lines logged at ERROR or CRITICAL level, with their first line only."""
+    return [
+        text[m.start() : text.find("\n", m.start())]
+        for m in LOG_LINE.finditer(text)
+        if m.group("level") in ("ERROR", "CRITICAL")
+    ]
+
+
+def run_streaming(cmd, **kw):
+    """Run a command, echo its output as it comes; return (returncode, last line)."""
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw
+    )
+    last = ""
+    for line in proc.stdout:
+        sys.stdout.write(line)
+        if line.strip():
+            last = line.strip()
+    sys.stdout.flush()
+    return proc.wait(), last
+
+
+def wait_http(url, timeout=180):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as resp:
+                if resp.status == 200:
+                    return True
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(1)
+    return False
+
+
+def dependencies():
+    """The module's direct dependencies, read from its manifest."""
+    import ast
+
+    with open(os.path.join(ADDONS, MODULE, "__manifest__.py")) as fh:
+        return ast.literal_eval(fh.read())["depends"]
+
+
+# ---------------------------------------------------------------------------
+# Commands
+# ---------------------------------------------------------------------------
+def cmd_run(args):
+    python = odoo_python()
+    ensure_system_packages({"initdb", "wkhtmltopdf"})
+    pip_install(python, os.path.join(REPO, "requirements.txt"))
+    pg = Postgres(python).ensure()
+    os.makedirs(STATE, exist_ok=True)
+    demo = [] if args.demo else ["--without-demo", "all"]
+    logfile = os.path.join(STATE, f"{args.db}-install.log")
+    where = os.path.relpath(logfile, REPO)
+    log(f"installing or updating {MODULE} in {args.db!r} (log: {where})")
+    rc, text = odoo_batch(
+        python, pg, args.db, "-i", MODULE, "-u", MODULE, *demo, logfile=logfile
+    )
+    problems = log_problems(text)
+    if rc or problems:
+        print("\n".join(problems or text.splitlines()[-40:]), file=sys.stderr)
+        fail(f"installing {MODULE} failed")
+    url = f"http://localhost:{args.port}"
+    log(f"serving Odoo on {url} (database {args.db!r}, login admin / admin)")
+    cmd = odoo_cmd(python, pg, args.db, "--http-port", str(args.port))
+    proc = subprocess.Popen(cmd)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.send_signal(signal.SIGINT)
+        return proc.wait()
+    finally:
+        if not args.keep_postgres:
+            pg.stop()
+
+
+def lint(python):
+    log("ruff and pylint-odoo mandatory checks")
+    problems = 0
+    targets = ["addons", "scripts", "tests"]
+    for cmd in (
+        ["ruff", "check", *targets],
+        ["ruff", "format", "--check", *targets],
+        ["pylint", "--rcfile", ".pylintrc-mandatory", os.path.join("addons", MODULE)],
+    ):
+        out = run(
+            [python, "-m", *cmd], cwd=REPO, check=False, capture_output=True, text=True
+        )
+        if out.returncode:
+            problems += 1
+            print(out.stdout, out.stderr, sep="", file=sys.stderr)
+    return problems == 0
+
+
+def cmd_test(args):
+    started = time.monotonic()
+    python = odoo_python()
+    ensure_system_packages({"initdb", "chromium", "wkhtmltopdf", "pdftotext"})
+    pip_install(python, os.path.join(REPO, "requirements.txt"))
+    check = run([python, "-c", "import websocket"], check=False, capture_output=True)
+    if check.returncode:
+        fail("websocket-client is missing: Odoo would skip every browser test")
+    ok = True
+    if not args.no_lint and not lint(python):
+        ok = False
+        log("lint: FAILED")
+    pg = Postgres(python).ensure()
+    os.makedirs(os.path.join(STATE, "logs"), exist_ok=True)
+    token = secrets.token_hex(3)
+    db_tests = f"crmext_test_{token}"
+    db_live = f"crmext_live_{token}"
+    server = None
+    summary = []
+    last_line = ""
+    try:
+        # 1. Module tests on a database without demo data: dependencies first,
+        #    without tests, then the module with its own tests only.
+        logdir = os.path.join(STATE, "logs")
+        log(f"installing the dependencies into {db_tests} (no demo data)")
+        deps = ",".join(dependencies())
+        rc, text = odoo_batch(
+            python,
+            pg,
+            db_tests,
+            "-i",
+            deps,
+            "--without-demo",
+            "all",
+            logfile=os.path.join(logdir, "deps.log"),
+        )
+        if rc or log_problems(text):
+            print(
+                "\n".join(log_problems(text) or text.splitlines()[-40:]),
+                file=sys.stderr,
+            )
+            fail("installing the dependencies failed")
+        log(f"installing {MODULE} with its tests (TransactionCase and HttpCase)")
+        rc, text = odoo_batch(
+            python,
+            pg,
+            db_tests,
+            "-i",
+            MODULE,
+            "--without-demo",
+            "all",
+            "--test-enable",
+            "--test-tags",
+            f"/{MODULE}",
+            "--log-level",
+            "test",
+            logfile=os.path.join(logdir, "module-tests.log"),
+        )
+        ran = len(re.findall(r" odoo\.addons\.\S+: Starting \S+ \.\.\.", text))
+        skipped = re.findall(r": skipped (.*)", text)
+        problems = log_problems(text)
+        for line in problems:
+            print(line, file=sys.stderr)
+        for line in skipped:
+            print(f"skipped: {line}", file=sys.stderr)
+        failed = len([p for p in problems if re.search(r" (FAIL|ERROR): ", p)])
+        module_ok = rc == 0 and not problems and not skipped and ran > 0
+        summary.append(
+            f"module tests: {ran} run, {failed} failed, {len(skipped)} skipped, "
+            f"{len(problems)} error lines -> {'ok' if module_ok else 'FAILED'}"
+        )
+        log(summary[-1])
+        ok = ok and module_ok
+
+        # 2. A database with demo data, as users get it, served for the live tests.
+        log(f"installing {MODULE} with demo data into {db_live}")
+        rc, text = odoo_batch(
+            python,
+            pg,
+            db_live,
+            "-i",
+            MODULE,
+            logfile=os.path.join(logdir, "demo-install.log"),
+        )
+        if rc or log_problems(text):
+            print(
+                "\n".join(log_problems(text) or text.splitlines()[-40:]),
+                file=sys.stderr,
+            )
+            summary.append("install with demo data: FAILED")
+            ok = False
+        port = free_port()
+        server_log = open(os.path.join(logdir, "server.log"), "w")  # noqa: SIM115
+        server = subprocess.Popen(
+            odoo_cmd(
+                python,
+                pg,
+                db_live,
+                "--workers",
+                "0",
+                "--max-cron-threads",
+                "0",
+                http_port=port,
+            ),
+            stdout=server_log,
+            stderr=subprocess.STDOUT,
+        )
+        if not wait_http(f"http://127.0.0.1:{port}/web/login"):
+            fail("the Odoo server did not answer on /web/login")
+        for line in summary:
+            log(line)
+        log(f"pytest tests/ against http://127.0.0.1:{port} (database {db_live})")
+        env = dict(
+            os.environ,
+            CRM_EXT_URL=f"http://127.0.0.1:{port}",
+            CRM_EXT_HOST="127.0.0.1",
+            CRM_EXT_PORT=str(port),
+            CRM_EXT_DB=db_live,
+            CRM_EXT_USER="admin",
+            CRM_EXT_PASSWORD="admin",
+            CRM_EXT_ODOO_PYTHON=python,
+        )
+        log(f"elapsed before pytest: {time.monotonic() - started:.0f} s")
+        pytest_rc, last_line = run_streaming(
+            [
+                python,
+                "-m",
+                "pytest",
+                "-p",
+                "no:cacheprovider",
+                "-q",
+                os.path.join(REPO, "tests"),
+                *args.pytest_args,
+            ],
+            cwd=REPO,
+            env=env,
+        )
+        ok = ok and pytest_rc == 0
+    finally:
+        if server:
+            server.terminate()
+            try:
+                server.wait(30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        if not args.keep:
+            pg.drop_db(db_tests)
+            pg.drop_db(db_live)
+        pg.stop()
+    for line in summary:
+        log(line)
+    # pytest's summary line is the last line printed.
+    if last_line:
+        print(last_line, flush=True)
+    return 0 if ok else 1
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="devstack", description=__doc__.splitlines()[0]
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_run = sub.add_parser("run", help="install or update the module and serve Odoo")
+    p_run.add_argument("--db", default=os.environ.get("CRM_EXT_DB", "crm_extension"))
+    p_run.add_argument(
+        "--port", type=int, default=int(os.environ.get("CRM_EXT_PORT", "8069"))
+    )
+    p_run.add_argument(
+        "--no-demo", dest="demo", action="store_false", help="without demo data"
+    )
+    p_run.add_argument(
+        "--keep-postgres", action="store_true", help="leave a private cluster running"
+    )
+    p_test = sub.add_parser(
+        "test", help="run the module tests and the live pytest suite"
+    )
+    p_test.add_argument("--keep", action="store_true", help="keep the test databases")
+    p_test.add_argument(
+        "--no-lint", action="store_true", help="skip ruff and pylint-odoo"
+    )
+    p_test.add_argument("pytest_args", nargs="*", help="extra arguments for pytest")
+    args = parser.parse_args(argv)
+    return cmd_run(args) if args.command == "run" else cmd_test(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Fixtures for the live tests: an odoorpc session on the server that
+``scripts/test`` starts (CRM_EXT_HOST, CRM_EXT_PORT, CRM_EXT_DB, CRM_EXT_USER,
+CRM_EXT_PASSWORD). Static tests need no server."""
+
+import os
+
+import pytest
+
+LIVE_VARS = ("CRM_EXT_HOST", "CRM_EXT_PORT", "CRM_EXT_DB")
+
+
+@pytest.fixture(scope="session")
+def live_config():
+    missing = [name for name in LIVE_VARS if not os.environ.get(name)]
+    if missing:
+        pytest.fail(
+            "live tests need a server: run them through scripts/test, or set "
+            + ", ".join(missing)
+        )
+    return {
+        "host": os.environ["CRM_EXT_HOST"],
+        "port": int(os.environ["CRM_EXT_PORT"]),
+        "db": os.environ["CRM_EXT_DB"],
+        "user": os.environ.get("CRM_EXT_USER", "admin"),
+        "password": os.environ.get("CRM_EXT_PASSWORD", "admin"),
+    }
+
+
+@pytest.fixture(scope="session")
+def odoo(live_config):
+    import odoorpc
+
+    client = odoorpc.ODOO(live_config["host"], port=live_config["port"], timeout=60)
+    client.login(live_config["db"], live_config["user"], live_config["password"])
+    return client
