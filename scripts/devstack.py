@@ -37,7 +37,6 @@ SYSTEM_PACKAGES = {
     "pdftotext": "poppler-utils",
 }
 ODOO_MISSING = """\
-Odoo 18 was not found: `python3 -c "import odoo"` fails and ODOO_PYTHON is not set.
 Get Odoo 18 in one of two ways:
   1. Docker: `docker compose up` in this folder runs the official odoo:18.0 image
      with the module and demo data on http://localhost:8069.
@@ -66,8 +65,10 @@ def run(cmd, check=True, **kw):
 # ---------------------------------------------------------------------------
 def odoo_python():
     """The interpreter that imports Odoo 18, or exit with the two ways to get it."""
-    candidates = [os.environ["ODOO_PYTHON"]] if os.environ.get("ODOO_PYTHON") else []
-    candidates.append(shutil.which("python3") or sys.executable)
+    if os.environ.get("ODOO_PYTHON"):
+        candidates = [os.environ["ODOO_PYTHON"]]
+    else:
+        candidates = [shutil.which("python3") or sys.executable]
     probe = "import odoo.release as r; print(r.version_info[0])"
     for python in candidates:
         try:
@@ -82,7 +83,11 @@ def odoo_python():
             fail(
                 f"{python} has Odoo {out.stdout.strip()}, not Odoo 18.\n{ODOO_MISSING}"
             )
-    fail(ODOO_MISSING)
+    if os.environ.get("ODOO_PYTHON"):
+        why = f"ODOO_PYTHON={os.environ['ODOO_PYTHON']} cannot import Odoo 18."
+    else:
+        why = '`python3 -c "import odoo"` fails and ODOO_PYTHON is not set.'
+    fail(f"Odoo 18 was not found: {why}\n{ODOO_MISSING}")
 
 
 def odoo_addons_path(python):
@@ -415,10 +420,14 @@ def cmd_run(args):
     log(f"serving Odoo on {url} (database {args.db!r}, login admin / admin)")
     cmd = odoo_cmd(python, pg, args.db, "--http-port", str(args.port))
     proc = subprocess.Popen(cmd)
+
+    def forward(signum, _frame):
+        proc.send_signal(signum)
+
+    # Ctrl-C or a plain kill stops Odoo first, then the private cluster.
+    signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGTERM, forward)
     try:
-        return proc.wait()
-    except KeyboardInterrupt:
-        proc.send_signal(signal.SIGINT)
         return proc.wait()
     finally:
         if not args.keep_postgres:
@@ -433,6 +442,7 @@ def lint(python):
         ["ruff", "check", *targets],
         ["ruff", "format", "--check", *targets],
         ["pylint", "--rcfile", ".pylintrc-mandatory", os.path.join("addons", MODULE)],
+        ["oca_pre_commit_hooks.cli", os.path.join("addons", MODULE)],
     ):
         out = run(
             [python, "-m", *cmd], cwd=REPO, check=False, capture_output=True, text=True

@@ -7,6 +7,8 @@ import os
 
 import pytest
 
+from scripts import client
+
 LIVE_VARS = ("CRM_EXT_HOST", "CRM_EXT_PORT", "CRM_EXT_DB")
 
 
@@ -29,8 +31,5 @@ def live_config():
 
 @pytest.fixture(scope="session")
 def odoo(live_config):
-    import odoorpc
-
-    client = odoorpc.ODOO(live_config["host"], port=live_config["port"], timeout=60)
-    client.login(live_config["db"], live_config["user"], live_config["password"])
-    return client
+    """An odoorpc client logged in as admin, built by the project's one factory."""
+    return client.connect(client.ClientConfig.from_sources(environ=os.environ))
