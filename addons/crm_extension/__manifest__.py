@@ -23,6 +23,10 @@
         "security/security.xml",
         "security/ir.model.access.csv",
         "views/menus.xml",
+        "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
+        "data/res_partner_data.xml",
+        "report/customer_360_report.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

@@ -1,0 +1,35 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    customer_segment_a_share = fields.Float(
+        string="Segment A share (%)",
+        default=80.0,
+        help="Customers bringing the first share of the last 12 months' "
+        "revenue are segment A.",
+    )
+    customer_segment_b_share = fields.Float(
+        string="Segment B share (%)",
+        default=95.0,
+        help="Customers bringing the revenue after segment A, up to this "
+        "cumulated share, are segment B; the rest are C.",
+    )
+
+    @api.constrains("customer_segment_a_share", "customer_segment_b_share")
+    def _check_customer_segment_shares(self):
+        for company in self:
+            a_share = company.customer_segment_a_share
+            b_share = company.customer_segment_b_share
+            if not 0 < a_share < b_share <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "Segment shares must satisfy 0 < A < B <= 100 "
+                        "(got A = %(a)s%%, B = %(b)s%%).",
+                        a=a_share,
+                        b=b_share,
+                    )
+                )
