@@ -22,7 +22,9 @@
     "data": [
         "security/security.xml",
         "security/ir.model.access.csv",
+        "data/customer_feedback_data.xml",
         "views/menus.xml",
+        "views/customer_feedback_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "data/res_partner_data.xml",
