@@ -25,6 +25,8 @@
         "data/customer_feedback_data.xml",
         "views/menus.xml",
         "views/customer_feedback_views.xml",
+        "views/customer_feedback_templates.xml",
+        "report/customer_satisfaction_report_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "data/res_partner_data.xml",

@@ -80,16 +80,13 @@ class CustomerFeedback(models.Model):
     )
     sale_order_id = fields.Many2one(
         "sale.order",
-        string="Sale Order",
         index="btree_not_null",
         domain="[('partner_id', 'child_of', commercial_partner_id)]",
     )
-    ticket_id = fields.Many2one(
-        "helpdesk.ticket", string="Ticket", index="btree_not_null", copy=False
-    )
-    product_id = fields.Many2one("product.product", string="Product")
-    category_id = fields.Many2one("helpdesk.ticket.category", string="Category")
-    team_id = fields.Many2one("helpdesk.ticket.team", string="Team")
+    ticket_id = fields.Many2one("helpdesk.ticket", index="btree_not_null", copy=False)
+    product_id = fields.Many2one("product.product")
+    category_id = fields.Many2one("helpdesk.ticket.category")
+    team_id = fields.Many2one("helpdesk.ticket.team")
     resolution = fields.Text(tracking=True)
     resolved_date = fields.Datetime(readonly=True, copy=False)
     external_ref = fields.Char(
@@ -103,6 +100,12 @@ class CustomerFeedback(models.Model):
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
     color = fields.Integer()
+    contact_name = fields.Char(
+        help="Name given on the public feedback form (visitor not logged in)."
+    )
+    email_from = fields.Char(
+        string="Email", help="Email given on the public feedback form."
+    )
 
     _sql_constraints = [
         (
@@ -116,9 +119,10 @@ class CustomerFeedback(models.Model):
     # Compute
     # ------------------------------------------------------------------
     def _compute_access_url(self):
-        super()._compute_access_url()
+        res = super()._compute_access_url()
         for feedback in self:
             feedback.access_url = f"/my/feedback/{feedback.id}"
+        return res
 
     # ------------------------------------------------------------------
     # Constraints
@@ -340,6 +344,79 @@ class CustomerFeedback(models.Model):
                     stage=ticket.stage_id.name,
                 )
             record.write(vals)
+
+    @api.model
+    def _create_from_public_form(
+        self, contact_name, email, name, description, feedback_type
+    ):
+        """Feedback from the public form, for an unverified visitor.
+
+        It is filed under the *Website visitors (unverified)* partner, never
+        under an existing customer that merely has the same email: anyone can
+        type any address. A note tells the agent which customer it may be."""
+        visitor = self.env.ref("crm_extension.partner_web_visitor")
+        feedback = self.create(
+            {
+                "name": name,
+                "description": description,
+                "feedback_type": feedback_type,
+                "partner_id": visitor.id,
+                "contact_name": contact_name,
+                "email_from": tools.email_normalize(email),
+                "channel": "portal",
+                "user_id": False,
+            }
+        )
+        known = self.env["res.partner"].search(
+            [("email_normalized", "=", tools.email_normalize(email))], limit=1
+        )
+        if known:
+            feedback.message_post(
+                body=self.env._(
+                    "Submitted without logging in. The email matches %s: check "
+                    "with the customer before linking the feedback to them.",
+                    known.display_name,
+                ),
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+            )
+        return feedback
+
+    @api.model
+    def _create_rating_follow_up(self, rating, partner, user, origin, values=None):
+        """The complaint that closes the loop on a low rating of ``origin``."""
+        nps = (
+            self.env._("NPS answer: %s/10.", rating.nps_score)
+            if rating.nps_answered
+            else ""
+        )
+        description = self.env._(
+            "The customer rated %(origin)s %(rating)s/5. %(nps)s\nComment: %(comment)s",
+            origin=origin.display_name,
+            rating=int(rating.rating),
+            nps=nps,
+            comment=rating.feedback or "-",
+        )
+        feedback = self.sudo().create(
+            {
+                "name": self.env._("Low rating: %s", origin.display_name)[:NAME_MAX],
+                "description": description,
+                "partner_id": partner.id,
+                "feedback_type": "complaint",
+                "channel": "survey",
+                "priority": "2",
+                "user_id": user.id,
+                "company_id": origin.company_id.id or self.env.company.id,
+                **(values or {}),
+            }
+        )
+        if user:
+            feedback.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=user.id,
+                summary=self.env._("Call back the customer about a low rating"),
+            )
+        return feedback
 
     # ------------------------------------------------------------------
     # Integration API

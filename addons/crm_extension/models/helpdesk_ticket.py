@@ -7,7 +7,6 @@ class HelpdeskTicket(models.Model):
 
     feedback_id = fields.Many2one(
         "customer.feedback",
-        string="Feedback",
         index="btree_not_null",
         copy=False,
         help="The customer feedback this ticket was created from.",
@@ -42,6 +41,37 @@ class HelpdeskTicket(models.Model):
             feedback.filtered(
                 lambda f, t=ticket: f.ticket_id == t
             )._resolve_from_ticket(ticket)
+
+    def _send_ticket_rating_mail(self, force_send=False):
+        """The team's rating template, when it has one, wins over the stage's."""
+        with_team_template = self.filtered(
+            lambda t: (
+                t.team_id.rating_mail_template_id
+                and t.rating_status == "stage_change"
+                and t.stage_id.rating_mail_template_id
+            )
+        )
+        for ticket in with_team_template:
+            ticket.rating_send_request(
+                ticket.team_id.rating_mail_template_id,
+                lang=ticket.partner_id.lang,
+                force_send=force_send,
+            )
+        return super(
+            HelpdeskTicket, self - with_team_template
+        )._send_ticket_rating_mail(force_send=force_send)
+
+    def _crm_ext_on_low_rating(self, rating):
+        """A low rating or an NPS detractor opens a follow-up complaint for the
+        team leader (the assignee when the team has no leader)."""
+        self.ensure_one()
+        return self.env["customer.feedback"]._create_rating_follow_up(
+            rating,
+            partner=rating.partner_id or self.partner_id,
+            user=self.team_id.user_id or self.user_id,
+            origin=self,
+            values={"ticket_id": self.id, "team_id": self.team_id.id},
+        )
 
     def action_view_feedback(self):
         self.ensure_one()

@@ -1,14 +1,13 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import HttpCase, TransactionCase, new_test_user
 
 
-class ServiceCommon(TransactionCase):
-    """Shared data: two customers with a contact each, and one user per role."""
+class ServiceDataMixin:
+    """Shared data: two customers with a contact each, and one user per role
+    (each user's password is its login)."""
 
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+    def _setup_service_data(cls):
         Partner = cls.env["res.partner"]
         cls.customer = Partner.create(
             {"name": "Acme Repairs", "is_company": True, "email": "info@acme.test"}
@@ -85,3 +84,18 @@ class ServiceCommon(TransactionCase):
         if confirm:
             order.action_confirm()
         return order
+
+
+class ServiceCommon(ServiceDataMixin, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls._setup_service_data()
+
+
+class ServiceHttpCommon(ServiceDataMixin, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_service_data()
