@@ -34,6 +34,7 @@
     ],
     "demo": [
         "demo/res_users_demo.xml",
+        "demo/customer_feedback_demo.xml",
     ],
     "development_status": "Alpha",
     "application": True,
