@@ -22,7 +22,11 @@
     "data": [
         "security/security.xml",
         "security/ir.model.access.csv",
+        "data/customer_feedback_data.xml",
         "views/menus.xml",
+        "views/customer_feedback_views.xml",
+        "views/customer_feedback_templates.xml",
+        "report/customer_satisfaction_report_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "data/res_partner_data.xml",
@@ -30,6 +34,7 @@
     ],
     "demo": [
         "demo/res_users_demo.xml",
+        "demo/customer_feedback_demo.xml",
     ],
     "development_status": "Alpha",
     "application": True,

@@ -1,0 +1,2 @@
+from . import feedback_portal
+from . import rating

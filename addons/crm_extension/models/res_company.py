@@ -6,6 +6,12 @@ from odoo.exceptions import ValidationError
 class ResCompany(models.Model):
     _inherit = "res.company"
 
+    feedback_auto_ticket = fields.Boolean(
+        string="Tickets for urgent complaints",
+        default=True,
+        help="Complaints of priority High or Urgent create their helpdesk "
+        "ticket automatically.",
+    )
     customer_segment_a_share = fields.Float(
         string="Segment A share (%)",
         default=80.0,

@@ -5,9 +5,24 @@ from odoo import fields, models
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
+    feedback_auto_ticket = fields.Boolean(
+        related="company_id.feedback_auto_ticket", readonly=False
+    )
+    feedback_alias_email = fields.Char(
+        string="Feedback alias", compute="_compute_feedback_alias_email"
+    )
     customer_segment_a_share = fields.Float(
         related="company_id.customer_segment_a_share", readonly=False
     )
     customer_segment_b_share = fields.Float(
         related="company_id.customer_segment_b_share", readonly=False
     )
+
+    def _compute_feedback_alias_email(self):
+        alias = self.env.ref(
+            "crm_extension.mail_alias_feedback", raise_if_not_found=False
+        )
+        for settings in self:
+            settings.feedback_alias_email = (
+                alias.display_name if alias else self.env._("not configured")
+            )

@@ -46,6 +46,12 @@ class ResPartner(models.Model):
     open_ticket_count = fields.Integer(
         compute="_compute_open_ticket_count", groups="base.group_user"
     )
+    feedback_count = fields.Integer(
+        compute="_compute_feedback_count", groups="base.group_user"
+    )
+    complaint_count = fields.Integer(
+        compute="_compute_feedback_count", groups="base.group_user"
+    )
     satisfaction_avg = fields.Float(
         groups="base.group_user",
         string="Satisfaction",
@@ -125,6 +131,7 @@ class ResPartner(models.Model):
                 ],
             ),
             ("helpdesk.ticket", "partner_id", "create_date:max", []),
+            ("customer.feedback", "partner_id", "create_date:max", []),
             (
                 "mail.message",
                 "author_id",
@@ -154,6 +161,33 @@ class ResPartner(models.Model):
         revenue = self._crm_ext_posted_revenue()
         for partner in self:
             partner.lifetime_value = revenue.get(partner.commercial_partner_id.id, 0.0)
+
+    def _compute_feedback_count(self):
+        counts = self._crm_ext_group_by_commercial(
+            "customer.feedback", "partner_id", "__count", sudo=False
+        )
+        complaints = self._crm_ext_group_by_commercial(
+            "customer.feedback",
+            "partner_id",
+            "__count",
+            [("feedback_type", "=", "complaint")],
+            sudo=False,
+        )
+        for partner in self:
+            key = partner.commercial_partner_id.id
+            partner.feedback_count = counts.get(key, 0)
+            partner.complaint_count = complaints.get(key, 0)
+
+    def action_view_feedback(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_extension.action_customer_feedback"
+        )
+        action["domain"] = [
+            ("commercial_partner_id", "=", self.commercial_partner_id.id)
+        ]
+        action["context"] = {"default_partner_id": self.id}
+        return action
 
     def _compute_satisfaction(self):
         since = fields.Datetime.now() - timedelta(days=365)
@@ -356,7 +390,18 @@ class ResPartner(models.Model):
                 ("create_date", ">=", since),
             ],
         )
-        return {pid: (detractors.get(pid, 0), 0) for pid in self.ids}
+        complaints = self._crm_ext_group_by_commercial(
+            "customer.feedback",
+            "partner_id",
+            "__count",
+            [
+                ("feedback_type", "=", "complaint"),
+                ("state", "in", ("new", "in_progress")),
+            ],
+        )
+        return {
+            pid: (detractors.get(pid, 0), complaints.get(pid, 0)) for pid in self.ids
+        }
 
     def _crm_ext_compute_churn(self):
         """{commercial id: risk} for the commercial partners in ``self``."""

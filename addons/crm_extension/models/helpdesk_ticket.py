@@ -1,0 +1,86 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import api, fields, models
+
+
+class HelpdeskTicket(models.Model):
+    _inherit = "helpdesk.ticket"
+
+    feedback_id = fields.Many2one(
+        "customer.feedback",
+        index="btree_not_null",
+        copy=False,
+        help="The customer feedback this ticket was created from.",
+    )
+    feedback_ids = fields.One2many("customer.feedback", "ticket_id", string="Feedbacks")
+    feedback_count = fields.Integer(compute="_compute_feedback_count")
+
+    @api.depends("feedback_ids")
+    def _compute_feedback_count(self):
+        counts = dict(
+            self.env["customer.feedback"]._read_group(
+                [("ticket_id", "in", self.ids)], ["ticket_id"], ["__count"]
+            )
+        )
+        for ticket in self:
+            ticket.feedback_count = counts.get(ticket, 0)
+
+    def write(self, vals):
+        res = super().write(vals)
+        if vals.get("stage_id"):
+            closed = self.filtered("stage_id.closed")
+            if closed:
+                closed._resolve_feedback()
+        return res
+
+    def _resolve_feedback(self):
+        """A ticket reached a closed stage: resolve the feedback behind it."""
+        feedback = self.env["customer.feedback"].search(
+            [("ticket_id", "in", self.ids), ("state", "in", ("new", "in_progress"))]
+        )
+        for ticket in self:
+            feedback.filtered(
+                lambda f, t=ticket: f.ticket_id == t
+            )._resolve_from_ticket(ticket)
+
+    def _send_ticket_rating_mail(self, force_send=False):
+        """The team's rating template, when it has one, wins over the stage's."""
+        with_team_template = self.filtered(
+            lambda t: (
+                t.team_id.rating_mail_template_id
+                and t.rating_status == "stage_change"
+                and t.stage_id.rating_mail_template_id
+            )
+        )
+        for ticket in with_team_template:
+            ticket.rating_send_request(
+                ticket.team_id.rating_mail_template_id,
+                lang=ticket.partner_id.lang,
+                force_send=force_send,
+            )
+        return super(
+            HelpdeskTicket, self - with_team_template
+        )._send_ticket_rating_mail(force_send=force_send)
+
+    def _crm_ext_on_low_rating(self, rating):
+        """A low rating or an NPS detractor opens a follow-up complaint for the
+        team leader (the assignee when the team has no leader)."""
+        self.ensure_one()
+        return self.env["customer.feedback"]._create_rating_follow_up(
+            rating,
+            partner=rating.partner_id or self.partner_id,
+            user=self.team_id.user_id or self.user_id,
+            origin=self,
+            values={"ticket_id": self.id, "team_id": self.team_id.id},
+        )
+
+    def action_view_feedback(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_extension.action_customer_feedback"
+        )
+        action["domain"] = [("ticket_id", "=", self.id)]
+        action["context"] = {
+            "default_ticket_id": self.id,
+            "default_partner_id": self.partner_id.id,
+        }
+        return action

@@ -1,0 +1,57 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    feedback_ids = fields.One2many("customer.feedback", "sale_order_id")
+    feedback_count = fields.Integer(compute="_compute_feedback_count")
+
+    @api.depends("feedback_ids")
+    def _compute_feedback_count(self):
+        counts = dict(
+            self.env["customer.feedback"]._read_group(
+                [("sale_order_id", "in", self.ids)], ["sale_order_id"], ["__count"]
+            )
+        )
+        for order in self:
+            order.feedback_count = counts.get(order, 0)
+
+    def action_view_feedback(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_extension.action_customer_feedback"
+        )
+        action["domain"] = [("sale_order_id", "=", self.id)]
+        action["context"] = self._prepare_feedback_context()
+        return action
+
+    def action_report_problem(self):
+        """'Report a problem' on a confirmed order: a complaint prefilled with it."""
+        self.ensure_one()
+        if self.state != "sale":
+            raise UserError(
+                self.env._("Only confirmed orders can have a problem reported.")
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Report a Problem"),
+            "res_model": "customer.feedback",
+            "view_mode": "form",
+            "target": "current",
+            "context": self._prepare_feedback_context(),
+        }
+
+    def _prepare_feedback_context(self):
+        self.ensure_one()
+        product = self.order_line.filtered(lambda line: not line.display_type)[:1]
+        return {
+            "default_sale_order_id": self.id,
+            "default_partner_id": self.partner_id.id,
+            "default_feedback_type": "complaint",
+            "default_channel": "phone",
+            "default_product_id": product.product_id.id,
+            "default_name": self.env._("Problem with order %s", self.name),
+        }

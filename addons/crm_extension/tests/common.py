@@ -1,0 +1,101 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo.tests import HttpCase, TransactionCase, new_test_user
+
+
+class ServiceDataMixin:
+    """Shared data: two customers with a contact each, and one user per role
+    (each user's password is its login)."""
+
+    @classmethod
+    def _setup_service_data(cls):
+        Partner = cls.env["res.partner"]
+        cls.customer = Partner.create(
+            {"name": "Acme Repairs", "is_company": True, "email": "info@acme.test"}
+        )
+        cls.customer_contact = Partner.create(
+            {
+                "name": "Alice Acme",
+                "parent_id": cls.customer.id,
+                "email": "alice@acme.test",
+            }
+        )
+        cls.other_customer = Partner.create(
+            {"name": "Globex", "is_company": True, "email": "info@globex.test"}
+        )
+        cls.other_contact = Partner.create(
+            {
+                "name": "Bob Globex",
+                "parent_id": cls.other_customer.id,
+                "email": "bob@globex.test",
+            }
+        )
+        cls.technician_user = new_test_user(
+            cls.env, login="svc_tech", groups="crm_extension.group_service_technician"
+        )
+        cls.service_user = new_test_user(
+            cls.env, login="svc_user", groups="crm_extension.group_service_user"
+        )
+        cls.manager_user = new_test_user(
+            cls.env, login="svc_manager", groups="crm_extension.group_service_manager"
+        )
+        cls.employee_user = new_test_user(
+            cls.env, login="svc_employee", groups="base.group_user"
+        )
+        cls.portal_user = new_test_user(
+            cls.env,
+            login="acme_portal",
+            groups="base.group_portal",
+            partner_id=cls.customer_contact.id,
+            email="alice@acme.test",
+        )
+        cls.other_portal_user = new_test_user(
+            cls.env,
+            login="globex_portal",
+            groups="base.group_portal",
+            partner_id=cls.other_contact.id,
+            email="bob@globex.test",
+        )
+        cls.product = cls.env["product.product"].create(
+            {"name": "Coffee Machine X2", "type": "consu", "list_price": 500.0}
+        )
+
+    @classmethod
+    def _create_feedback(cls, **vals):
+        return cls.env["customer.feedback"].create(
+            {
+                "name": "Machine leaks",
+                "partner_id": cls.customer_contact.id,
+                "feedback_type": "complaint",
+                "priority": "1",
+                **vals,
+            }
+        )
+
+    @classmethod
+    def _create_sale_order(cls, partner=None, confirm=True):
+        order = cls.env["sale.order"].create(
+            {
+                "partner_id": (partner or cls.customer).id,
+                "order_line": [
+                    (0, 0, {"product_id": cls.product.id, "product_uom_qty": 1})
+                ],
+            }
+        )
+        if confirm:
+            order.action_confirm()
+        return order
+
+
+class ServiceCommon(ServiceDataMixin, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls._setup_service_data()
+
+
+class ServiceHttpCommon(ServiceDataMixin, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_service_data()
