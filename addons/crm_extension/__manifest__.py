@@ -26,6 +26,7 @@
         "views/menus.xml",
         "views/customer_feedback_views.xml",
         "views/customer_feedback_templates.xml",
+        "views/helpdesk_ticket_templates.xml",
         "report/customer_satisfaction_report_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",

@@ -1,2 +1,3 @@
 from . import feedback_portal
+from . import helpdesk_ticket
 from . import rating
