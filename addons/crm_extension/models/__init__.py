@@ -1,3 +1,5 @@
+from . import service_sla_mixin
+from . import service_sla_policy
 from . import customer_feedback
 from . import helpdesk_ticket
 from . import helpdesk_ticket_team

@@ -46,7 +46,13 @@ class CustomerFeedback(models.Model):
 
     _name = "customer.feedback"
     _description = "Customer Feedback"
-    _inherit = ["mail.thread", "mail.activity.mixin", "portal.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "portal.mixin",
+        "service.sla.mixin",
+    ]
+    _sla_kind = "feedback"
     _order = "priority desc, create_date desc, id desc"
     _mail_post_access = "read"
 
@@ -195,7 +201,11 @@ class CustomerFeedback(models.Model):
                 self.filtered(
                     lambda f, c=company: f.company_id == c
                 )._check_external_refs_free([{**vals, "company_id": company.id}])
-        return super().write(vals)
+        before = self._sla_snapshot() if "state" in vals else None
+        res = super().write(vals)
+        if before is not None:
+            self._sla_track_changes(before)
+        return res
 
     def _check_external_refs_free(self, vals_list):
         """Refuse an external_ref that another feedback of the company has,
@@ -225,6 +235,40 @@ class CustomerFeedback(models.Model):
                         company=feedback.company_id.name,
                     )
                 )
+
+    def _message_post_after_hook(self, message, msg_vals):
+        res = super()._message_post_after_hook(message, msg_vals)
+        self._sla_register_response(message)
+        return res
+
+    # ------------------------------------------------------------------
+    # Service levels (service.sla.mixin)
+    # ------------------------------------------------------------------
+    def _sla_values(self):
+        self.ensure_one()
+        return {
+            "company": self.company_id,
+            "team": self.team_id,
+            "category": self.category_id,
+            "priority": self.priority,
+            "partner": self.partner_id,
+        }
+
+    @api.model
+    def _sla_depends(self):
+        return ["company_id", "team_id", "category_id", "priority", "partner_id"]
+
+    def _sla_is_closed(self):
+        self.ensure_one()
+        return self.state in ("resolved", "closed", "cancelled")
+
+    def _sla_closed_date(self):
+        self.ensure_one()
+        return self.resolved_date or self.write_date
+
+    @api.model
+    def _sla_open_domain(self):
+        return [("state", "in", OPEN_STATES)]
 
     # ------------------------------------------------------------------
     # Actions

@@ -3,7 +3,9 @@ from odoo import api, fields, models
 
 
 class HelpdeskTicket(models.Model):
-    _inherit = "helpdesk.ticket"
+    _name = "helpdesk.ticket"
+    _inherit = ["helpdesk.ticket", "service.sla.mixin"]
+    _sla_kind = "ticket"
 
     feedback_id = fields.Many2one(
         "customer.feedback",
@@ -25,12 +27,53 @@ class HelpdeskTicket(models.Model):
             ticket.feedback_count = counts.get(ticket, 0)
 
     def write(self, vals):
+        before = self._sla_snapshot() if "stage_id" in vals else None
         res = super().write(vals)
+        if before is not None:
+            self._sla_track_changes(before)
         if vals.get("stage_id"):
             closed = self.filtered("stage_id.closed")
             if closed:
                 closed._resolve_feedback()
         return res
+
+    def _message_post_after_hook(self, message, msg_vals):
+        res = super()._message_post_after_hook(message, msg_vals)
+        self._sla_register_response(message)
+        return res
+
+    # ------------------------------------------------------------------
+    # Service levels (service.sla.mixin)
+    # ------------------------------------------------------------------
+    def _sla_values(self):
+        self.ensure_one()
+        return {
+            "company": self.company_id,
+            "team": self.team_id,
+            "category": self.category_id,
+            "priority": self.priority,
+            "partner": self.partner_id,
+        }
+
+    @api.model
+    def _sla_depends(self):
+        return ["company_id", "team_id", "category_id", "priority", "partner_id"]
+
+    def _sla_is_closed(self):
+        self.ensure_one()
+        return bool(self.stage_id.closed)
+
+    def _sla_closed_date(self):
+        self.ensure_one()
+        return self.closed_date or self.write_date
+
+    def _sla_is_paused(self):
+        self.ensure_one()
+        return self.stage_id in self.sla_policy_id.pause_stage_ids
+
+    @api.model
+    def _sla_open_domain(self):
+        return [("stage_id.closed", "=", False)]
 
     def _resolve_feedback(self):
         """A ticket reached a closed stage: resolve the feedback behind it."""

@@ -1,1 +1,2 @@
 from . import customer_satisfaction_report
+from . import service_sla_report

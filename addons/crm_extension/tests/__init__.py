@@ -5,3 +5,4 @@ from . import test_feedback_mail
 from . import test_feedback_portal
 from . import test_feedback_rating
 from . import test_portal_ticket_close
+from . import test_sla

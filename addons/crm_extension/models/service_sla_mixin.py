@@ -1,0 +1,428 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from collections import defaultdict
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+SLA_STATUSES = [
+    ("ok", "On Track"),
+    ("at_risk", "At Risk"),
+    ("breached", "Breached"),
+    ("met", "Met"),
+    ("paused", "Paused"),
+]
+
+
+class ServiceSlaMixin(models.AbstractModel):
+    """Service levels and escalation for any record with a team, a customer
+    and a priority (helpdesk tickets, customer feedback).
+
+    A model using it inherits it beside ``mail.thread`` and provides:
+
+    - ``_sla_kind``: 'ticket' or 'feedback' (which policies apply);
+    - ``_sla_values()``: dict(team, category, priority, partner, company);
+    - ``_sla_is_closed()``, ``_sla_closed_date()``, ``_sla_is_paused()``;
+    - ``_sla_open_domain()``: the records the cron evaluates;
+    - ``_sla_depends()``: the fields those read (for recomputation);
+    - a call to ``_sla_register_response(message)`` from its
+      ``_message_post_after_hook``, and to ``_sla_track_changes`` around
+      ``write`` (see helpdesk.ticket).
+
+    Deadlines are planned in working hours of the policy's calendar, with its
+    leaves and public holidays, from the creation date; time spent paused is
+    added back. Statuses that depend on the clock are refreshed by the cron.
+    """
+
+    _name = "service.sla.mixin"
+    _description = "Service Level Tracking"
+    _sla_kind = "ticket"
+
+    sla_policy_id = fields.Many2one(
+        "service.sla.policy",
+        string="SLA Policy",
+        compute="_compute_sla_policy_id",
+        store=True,
+        index="btree_not_null",
+    )
+    sla_start_date = fields.Datetime(
+        string="SLA Start",
+        default=fields.Datetime.now,
+        readonly=True,
+        copy=False,
+        help="When the clock started: the creation of the request.",
+    )
+    sla_response_deadline = fields.Datetime(
+        string="Response Deadline", compute="_compute_sla_deadlines", store=True
+    )
+    sla_deadline = fields.Datetime(
+        string="Resolution Deadline", compute="_compute_sla_deadlines", store=True
+    )
+    sla_status = fields.Selection(
+        SLA_STATUSES,
+        string="SLA Status",
+        compute="_compute_sla_status",
+        store=True,
+        index=True,
+    )
+    sla_paused_hours = fields.Float(
+        string="Paused (working hours)", readonly=True, copy=False
+    )
+    sla_pause_start = fields.Datetime(readonly=True, copy=False)
+    first_response_date = fields.Datetime(readonly=True, copy=False)
+    sla_response_hours = fields.Float(
+        string="Response Time (working hours)", readonly=True, copy=False
+    )
+    sla_resolution_hours = fields.Float(
+        string="Resolution Time (working hours)", readonly=True, copy=False
+    )
+    escalation_level = fields.Integer(readonly=True, copy=False, default=0)
+
+    # ------------------------------------------------------------------
+    # Hooks for the models using the mixin
+    # ------------------------------------------------------------------
+    def _sla_values(self):
+        raise NotImplementedError
+
+    def _sla_is_closed(self):
+        raise NotImplementedError
+
+    def _sla_closed_date(self):
+        raise NotImplementedError
+
+    def _sla_is_paused(self):
+        return False
+
+    @api.model
+    def _sla_open_domain(self):
+        raise NotImplementedError
+
+    @api.model
+    def _sla_depends(self):
+        return []
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    @api.depends(lambda self: self._sla_depends())
+    def _compute_sla_policy_id(self):
+        Policy = self.env["service.sla.policy"]
+        policies = Policy.search([("company_id", "in", self.company_id.ids)])
+        for record in self:
+            values = record._sla_values()
+            record.sla_policy_id = Policy._match(
+                self._sla_kind, policies=policies, **values
+            )
+
+    @api.depends("sla_policy_id", "sla_paused_hours", "sla_start_date")
+    def _compute_sla_deadlines(self):
+        self.sla_response_deadline = False
+        self.sla_deadline = False
+        for policy, records in self._sla_by_policy().items():
+            starts = {r.id: r._sla_start() for r in records}
+            response = policy._plan(
+                {
+                    r.id: (starts[r.id], policy.response_hours + r.sla_paused_hours)
+                    for r in records
+                }
+            )
+            resolution = policy._plan(
+                {
+                    r.id: (starts[r.id], policy.resolution_hours + r.sla_paused_hours)
+                    for r in records
+                }
+            )
+            for record in records:
+                record.sla_response_deadline = response[record.id]
+                record.sla_deadline = resolution[record.id]
+
+    @api.depends(lambda self: ["sla_deadline", "sla_pause_start", *self._sla_depends()])
+    def _compute_sla_status(self):
+        statuses = self._sla_statuses(fields.Datetime.now())
+        for record in self:
+            record.sla_status = statuses.get(record.id, False)
+
+    # ------------------------------------------------------------------
+    # Working-time figures, set-wise (one intervals load per policy)
+    # ------------------------------------------------------------------
+    def _sla_start(self):
+        self.ensure_one()
+        return self.sla_start_date or self.create_date or fields.Datetime.now()
+
+    def _sla_by_policy(self):
+        groups = defaultdict(lambda: self.browse())
+        for record in self:
+            if record.sla_policy_id:
+                groups[record.sla_policy_id] |= record
+        return groups
+
+    def _sla_time_used(self, now):
+        """{id: (working hours used, working hours past the deadline)}."""
+        result = {}
+        for policy, records in self._sla_by_policy().items():
+            pairs = {}
+            for record in records:
+                end = now if not record._sla_is_closed() else record._sla_closed_date()
+                end = min(end, record.sla_pause_start or end)
+                pairs[(record.id, "used")] = (record._sla_start(), end)
+                if record.sla_deadline and end > record.sla_deadline:
+                    pairs[(record.id, "late")] = (record.sla_deadline, end)
+            hours = policy._hours_between(pairs)
+            for record in records:
+                used = hours[(record.id, "used")] - record.sla_paused_hours
+                result[record.id] = (
+                    max(used, 0.0),
+                    hours.get((record.id, "late"), 0.0),
+                )
+        return result
+
+    def _sla_statuses(self, now):
+        used = self._sla_time_used(now)
+        statuses = {}
+        for record in self:
+            policy = record.sla_policy_id
+            if not policy or not record.sla_deadline:
+                statuses[record.id] = False
+            elif record._sla_is_closed():
+                closed = record._sla_closed_date() or now
+                statuses[record.id] = (
+                    "met" if closed <= record.sla_deadline else "breached"
+                )
+            elif record._sla_is_paused():
+                statuses[record.id] = "paused"
+            elif now >= record.sla_deadline:
+                statuses[record.id] = "breached"
+            elif (
+                used[record.id][0]
+                >= policy.resolution_hours * policy.at_risk_percent / 100
+            ):
+                statuses[record.id] = "at_risk"
+            else:
+                statuses[record.id] = "ok"
+        return statuses
+
+    # ------------------------------------------------------------------
+    # Pauses, first response and resolution time
+    # ------------------------------------------------------------------
+    def _sla_snapshot(self):
+        return {r.id: (r._sla_is_paused(), r._sla_is_closed()) for r in self}
+
+    def _sla_track_changes(self, before):
+        """After a write: start or end pauses, record the resolution time."""
+        now = fields.Datetime.now()
+        started = self.filtered(lambda r: r._sla_is_paused() and not before[r.id][0])
+        if started:
+            started.write({"sla_pause_start": now})
+        resumed = self.filtered(
+            lambda r: not r._sla_is_paused() and before[r.id][0] and r.sla_pause_start
+        )
+        for policy, records in resumed._sla_by_policy().items():
+            hours = policy._hours_between(
+                {r.id: (r.sla_pause_start, now) for r in records}
+            )
+            for record in records:
+                record.write(
+                    {
+                        "sla_paused_hours": record.sla_paused_hours + hours[record.id],
+                        "sla_pause_start": False,
+                    }
+                )
+        (resumed - resumed.filtered("sla_policy_id")).write({"sla_pause_start": False})
+        closed = self.filtered(lambda r: r._sla_is_closed() and not before[r.id][1])
+        used = closed._sla_time_used(now)
+        for record in closed.filtered("sla_policy_id"):
+            record.sla_resolution_hours = used[record.id][0]
+
+    def _sla_register_response(self, message):
+        """The first public reply of an internal user is the first response."""
+        if (
+            self.first_response_date
+            or message.message_type not in ("comment", "email")
+            or (message.subtype_id and message.subtype_id.internal)
+            or not message.author_id.user_ids.filtered(lambda u: not u.share)
+        ):
+            return
+        values = {"first_response_date": message.date}
+        if self.sla_policy_id:
+            policy = self.sla_policy_id
+            hours = policy._hours_between({self.id: (self._sla_start(), message.date)})
+            values["sla_response_hours"] = max(
+                hours[self.id] - self.sla_paused_hours, 0
+            )
+        self.sudo().write(values)
+
+    # ------------------------------------------------------------------
+    # The cron: statuses and escalations, set by set
+    # ------------------------------------------------------------------
+    @api.model
+    def _sla_evaluate(self, batch_size=500):
+        """Refresh the clock-driven statuses of open records and fire the
+        escalation levels that are due, ``batch_size`` records at a time."""
+        last_id = 0
+        while True:
+            records = self.search(
+                [
+                    *self._sla_open_domain(),
+                    ("sla_policy_id", "!=", False),
+                    ("id", ">", last_id),
+                ],
+                order="id",
+                limit=batch_size,
+            )
+            if not records:
+                return
+            records._sla_evaluate_batch(fields.Datetime.now())
+            self.env.flush_all()
+            last_id = records[-1].id
+
+    def _sla_evaluate_batch(self, now):
+        statuses = self._sla_statuses(now)
+        by_status = defaultdict(list)
+        for record in self:
+            if record.sla_status != statuses[record.id]:
+                by_status[statuses[record.id]].append(record.id)
+        for status, ids in by_status.items():
+            self.browse(ids).write({"sla_status": status})
+        due = self._sla_due_escalations(now)
+        claimed = self._sla_claim(due)
+        if claimed:
+            self._sla_apply_escalations(claimed)
+
+    def _sla_due_escalations(self, now):
+        Log = self.env["service.sla.escalation.log"]
+        fired = {
+            (log.res_id, log.escalation_id.id)
+            for log in Log.search(
+                [("res_model", "=", self._name), ("res_id", "in", self.ids)]
+            )
+        }
+        used = self._sla_time_used(now)
+        due = []
+        for record in self:
+            policy = record.sla_policy_id
+            hours_used, hours_late = used.get(record.id, (0.0, 0.0))
+            if record._sla_is_paused():
+                continue
+            for level in policy.escalation_ids:
+                if (record.id, level.id) in fired:
+                    continue
+                if level.trigger == "percent":
+                    reached = (
+                        hours_used
+                        >= policy.resolution_hours * level.trigger_value / 100
+                    )
+                else:
+                    reached = (
+                        bool(record.sla_deadline)
+                        and now >= record.sla_deadline
+                        and (hours_late >= level.trigger_value)
+                    )
+                if reached:
+                    due.append((record.id, level))
+        return due
+
+    def _sla_claim(self, due):
+        """Insert the log rows first; only those this transaction inserted fire.
+
+        The unique key makes a concurrent run wait, then skip the rows the
+        first one committed: each level fires once per record."""
+        if not due:
+            return []
+        now = fields.Datetime.now()
+        uid = self.env.uid
+        values = SQL(", ").join(
+            SQL(
+                "(%s, %s, %s, %s, %s, %s, %s, %s)",
+                self._name,
+                res_id,
+                level.id,
+                level.level,
+                uid,
+                now,
+                uid,
+                now,
+            )
+            for res_id, level in due
+        )
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO service_sla_escalation_log "
+                "(res_model, res_id, escalation_id, level, create_uid, create_date, "
+                "write_uid, write_date) VALUES %s "
+                "ON CONFLICT (res_model, res_id, escalation_id) DO NOTHING "
+                "RETURNING res_id, escalation_id",
+                values,
+            )
+        )
+        return self.env.cr.fetchall()
+
+    def _sla_apply_escalations(self, claimed):
+        """Run the actions of the claimed levels, grouped: one chatter batch,
+        one activity create, one write per new value, one mail batch."""
+        levels = {level.id: level for level in self.sla_policy_id.escalation_ids}
+        by_record = defaultdict(list)
+        for res_id, escalation_id in claimed:
+            by_record[res_id].append(levels[escalation_id])
+        records = self.browse(list(by_record))
+        records._message_log_batch(
+            bodies={
+                res_id: Markup("").join(
+                    escalation_body(self.env, level)
+                    for level in sorted(fired, key=lambda lvl: lvl.level)
+                )
+                for res_id, fired in by_record.items()
+            }
+        )
+        writes = defaultdict(list)
+        activities = []
+        mails = defaultdict(list)
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        model_id = self.env["ir.model"]._get_id(self._name)
+        for record in records:
+            fired = sorted(by_record[record.id], key=lambda lvl: lvl.level)
+            new = {"escalation_level": max(record.escalation_level, fired[-1].level)}
+            if any(level.raise_priority for level in fired):
+                new["priority"] = str(min(int(record.priority or 0) + 1, 3))
+            for level in fired:
+                if level.reassign_user_id:
+                    new["user_id"] = level.reassign_user_id.id
+                if level.reassign_team_id:
+                    new["team_id"] = level.reassign_team_id.id
+                if level.email_customer:
+                    mails[level.mail_template_id].append(record.id)
+                users = self.env["res.users"]
+                if level.notify_assignee:
+                    users |= record.user_id
+                if level.notify_manager:
+                    users |= record.team_id.user_id
+                activities += [
+                    {
+                        "res_model_id": model_id,
+                        "res_id": record.id,
+                        "user_id": user.id,
+                        "activity_type_id": todo.id,
+                        "summary": self.env._("SLA escalation: %s", level.name),
+                        "date_deadline": fields.Date.context_today(self),
+                    }
+                    for user in users
+                ]
+            writes[tuple(sorted(new.items()))].append(record.id)
+        for values, ids in writes.items():
+            self.browse(ids).write(dict(values))
+        if activities:
+            # One batch; the escalation message in the chatter is the notice,
+            # so no assignment email per activity.
+            self.env["mail.activity"].sudo().with_context(
+                mail_activity_quick_update=True
+            ).create(activities)
+        for template, ids in mails.items():
+            template.send_mail_batch(ids)
+
+
+def escalation_body(env, level):
+    return Markup("<p>%s</p>") % env._(
+        "SLA escalation fired: policy %(policy)s, %(level)s.",
+        policy=level.policy_id.name,
+        level=level.name,
+    )
