@@ -1,3 +1,4 @@
 from . import feedback_portal
 from . import helpdesk_ticket
 from . import rating
+from . import service_order_portal

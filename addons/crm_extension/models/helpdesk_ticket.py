@@ -1,5 +1,5 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 
 
 class HelpdeskTicket(models.Model):
@@ -15,6 +15,8 @@ class HelpdeskTicket(models.Model):
     )
     feedback_ids = fields.One2many("customer.feedback", "ticket_id", string="Feedbacks")
     feedback_count = fields.Integer(compute="_compute_feedback_count")
+    service_order_ids = fields.One2many("service.order", "ticket_id")
+    service_order_count = fields.Integer(compute="_compute_service_order_count")
 
     @api.depends("feedback_ids")
     def _compute_feedback_count(self):
@@ -25,6 +27,44 @@ class HelpdeskTicket(models.Model):
         )
         for ticket in self:
             ticket.feedback_count = counts.get(ticket, 0)
+
+    def _compute_service_order_count(self):
+        counts = dict(
+            self.env["service.order"]._read_group(
+                [("ticket_id", "in", self.ids)], ["ticket_id"], ["__count"]
+            )
+        )
+        for ticket in self:
+            ticket.service_order_count = counts.get(ticket, 0)
+
+    def action_create_service_order(self):
+        """A service order prefilled from the ticket, opened in a form."""
+        self.ensure_one()
+        order = self.env["service.order"].create(
+            {
+                "partner_id": (self.partner_id or self.commercial_partner_id).id,
+                "ticket_id": self.id,
+                "feedback_id": self.feedback_id.id,
+                "priority": self.priority,
+                "description": tools.html2plaintext(self.description or ""),
+                "company_id": self.company_id.id,
+            }
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "service.order",
+            "res_id": order.id,
+            "view_mode": "form",
+        }
+
+    def action_view_service_orders(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_extension.action_service_order"
+        )
+        action["domain"] = [("ticket_id", "=", self.id)]
+        action["context"] = {"default_ticket_id": self.id}
+        return action
 
     def write(self, vals):
         before = self._sla_snapshot() if "stage_id" in vals else None

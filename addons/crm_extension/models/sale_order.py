@@ -8,6 +8,8 @@ class SaleOrder(models.Model):
 
     feedback_ids = fields.One2many("customer.feedback", "sale_order_id")
     feedback_count = fields.Integer(compute="_compute_feedback_count")
+    service_order_ids = fields.One2many("service.order", "sale_order_id")
+    service_order_count = fields.Integer(compute="_compute_service_order_count")
 
     @api.depends("feedback_ids")
     def _compute_feedback_count(self):
@@ -18,6 +20,59 @@ class SaleOrder(models.Model):
         )
         for order in self:
             order.feedback_count = counts.get(order, 0)
+
+    def _compute_service_order_count(self):
+        counts = dict(
+            self.env["service.order"]._read_group(
+                [("sale_order_id", "in", self.ids)], ["sale_order_id"], ["__count"]
+            )
+        )
+        for order in self:
+            order.service_order_count = counts.get(order, 0)
+
+    def _action_confirm(self):
+        res = super()._action_confirm()
+        self._create_service_orders()
+        return res
+
+    def _create_service_orders(self):
+        """One service order per confirmed line of a product marked
+        'Creates a Service Order' (once: a line already linked is skipped)."""
+        lines = self.order_line.filtered(
+            lambda line: line.product_id.service_order_on_sale
+        )
+        done = set(
+            self.env["service.order"]
+            .search([("sale_line_id", "in", lines.ids)])
+            .sale_line_id.ids
+        )
+        vals_list = [
+            {
+                "partner_id": line.order_id.partner_id.id,
+                "site_partner_id": line.order_id.partner_shipping_id.id,
+                "sale_order_id": line.order_id.id,
+                "sale_line_id": line.id,
+                "service_type": line.product_id.service_order_type or "installation",
+                "required_skill_ids": [(6, 0, line.product_id.service_skill_ids.ids)],
+                "description": line.name,
+                "company_id": line.order_id.company_id.id,
+            }
+            for line in lines
+            if line.id not in done
+        ]
+        return self.env["service.order"].sudo().create(vals_list)
+
+    def action_view_service_orders(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_extension.action_service_order"
+        )
+        action["domain"] = [("sale_order_id", "=", self.id)]
+        action["context"] = {
+            "default_sale_order_id": self.id,
+            "default_partner_id": self.partner_id.id,
+        }
+        return action
 
     def action_view_feedback(self):
         self.ensure_one()

@@ -1,12 +1,14 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from datetime import timedelta
 
-import pytz
-
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..tools.working_time import add_working_hours, working_hours_between
+from ..tools.working_time import (
+    add_working_hours,
+    calendar_intervals_utc,
+    working_hours_between,
+)
 
 PRIORITIES = [("0", "Low"), ("1", "Normal"), ("2", "High"), ("3", "Urgent")]
 
@@ -210,19 +212,11 @@ class ServiceSlaPolicy(models.Model):
     def _work_intervals(self, start, stop):
         """Working intervals of the policy's calendar as naive UTC pairs."""
         self.ensure_one()
-        calendar = self._get_calendar()
-        start_utc = fields.Datetime.to_datetime(start).replace(tzinfo=None)
-        stop_utc = fields.Datetime.to_datetime(stop).replace(tzinfo=None)
-        intervals = calendar._work_intervals_batch(
-            pytz.utc.localize(start_utc), pytz.utc.localize(stop_utc)
-        )[False]
-        return [
-            (
-                begin.astimezone(pytz.utc).replace(tzinfo=None),
-                end.astimezone(pytz.utc).replace(tzinfo=None),
-            )
-            for begin, end, _meta in intervals
-        ]
+        return calendar_intervals_utc(
+            self._get_calendar(),
+            fields.Datetime.to_datetime(start),
+            fields.Datetime.to_datetime(stop),
+        )
 
     def _plan(self, requests):
         """{key: deadline} for ``requests`` = {key: (start, hours)}.

@@ -6,3 +6,6 @@ from . import test_feedback_portal
 from . import test_feedback_rating
 from . import test_portal_ticket_close
 from . import test_sla
+from . import test_service_order
+from . import test_auto_assign
+from . import test_service_order_portal

@@ -60,6 +60,34 @@ class ServiceDataMixin:
         )
 
     @classmethod
+    def _create_utc_calendar(cls, name="Office 8-12 13-17 (UTC)"):
+        """Monday to Friday, 8:00-12:00 and 13:00-17:00 UTC."""
+        return cls.env["resource.calendar"].create(
+            {
+                "name": name,
+                "tz": "UTC",
+                "attendance_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "name": f"{day} {period}",
+                            "dayofweek": str(day),
+                            "hour_from": start,
+                            "hour_to": end,
+                            "day_period": period,
+                        },
+                    )
+                    for day in range(5)
+                    for start, end, period in (
+                        (8, 12, "morning"),
+                        (13, 17, "afternoon"),
+                    )
+                ],
+            }
+        )
+
+    @classmethod
     def _create_feedback(cls, **vals):
         return cls.env["customer.feedback"].create(
             {

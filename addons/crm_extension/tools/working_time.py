@@ -1,7 +1,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """Working-time arithmetic on sorted, disjoint working intervals.
 
-Plain Python (no Odoo import): the SLA code loads a calendar's working
+Plain Python (no Odoo import; pytz only): the SLA code loads a calendar's working
 intervals once for many records (``resource.calendar._work_intervals_batch``,
 leaves and public holidays removed) and then plans every deadline here.
 Intervals are ``(start, stop)`` pairs of comparable datetimes.
@@ -9,6 +9,8 @@ Intervals are ``(start, stop)`` pairs of comparable datetimes.
 
 from bisect import bisect_right
 from datetime import timedelta
+
+import pytz
 
 
 def add_working_hours(intervals, start, hours):
@@ -42,3 +44,18 @@ def working_hours_between(intervals, start, stop):
             break
         total += (min(end, stop) - max(begin, start)).total_seconds()
     return total / 3600.0
+
+
+def calendar_intervals_utc(calendar, start, stop):
+    """Working intervals of an Odoo ``resource.calendar`` (leaves and public
+    holidays removed) between two naive UTC datetimes, as naive UTC pairs."""
+    intervals = calendar._work_intervals_batch(
+        pytz.utc.localize(start), pytz.utc.localize(stop)
+    )[False]
+    return [
+        (
+            begin.astimezone(pytz.utc).replace(tzinfo=None),
+            end.astimezone(pytz.utc).replace(tzinfo=None),
+        )
+        for begin, end, _meta in intervals
+    ]

@@ -1,0 +1,22 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import fields, models
+
+
+class ProductTemplate(models.Model):
+    _inherit = "product.template"
+
+    service_order_on_sale = fields.Boolean(
+        string="Creates a Service Order",
+        help="Confirming a sale of this service creates one service order per "
+        "order line (an installation or a maintenance visit, say).",
+    )
+    service_order_type = fields.Selection(
+        [
+            ("repair", "Repair"),
+            ("installation", "Installation"),
+            ("maintenance", "Maintenance"),
+            ("inspection", "Inspection"),
+        ],
+        default="installation",
+    )
+    service_skill_ids = fields.Many2many("service.skill", string="Required Skills")

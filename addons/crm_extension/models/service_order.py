@@ -1,0 +1,525 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from collections import defaultdict
+from datetime import timedelta
+from urllib.parse import quote_plus
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..tools import dispatch_solver
+from ..tools.working_time import calendar_intervals_utc
+
+ACTIVE_STATES = ("scheduled", "in_progress")
+
+
+class ServiceOrder(models.Model):
+    """A visit or workshop job by a technician.
+
+    State machine: draft -> scheduled -> in_progress -> done, and cancelled
+    (from anything but done). A technician never has two overlapping
+    scheduled or running orders: the check locks the technician's row first,
+    so two dispatchers booking the same slot at once are served one after the
+    other and the second one is refused.
+
+    Technicians (group Service Technician without Service User) read and
+    work on their own orders only; they do not see their colleagues' orders.
+    """
+
+    _name = "service.order"
+    _description = "Service Order"
+    _inherit = ["portal.mixin", "rating.mixin", "mail.activity.mixin"]
+    _order = "priority desc, scheduled_start, id desc"
+
+    name = fields.Char(
+        default=lambda self: self.env._("New"), readonly=True, copy=False, index=True
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, tracking=True, index=True
+    )
+    commercial_partner_id = fields.Many2one(
+        related="partner_id.commercial_partner_id", store=True, index=True
+    )
+    site_partner_id = fields.Many2one(
+        "res.partner",
+        string="Service Address",
+        compute="_compute_site_partner_id",
+        store=True,
+        readonly=False,
+    )
+    ticket_id = fields.Many2one(
+        "helpdesk.ticket", index="btree_not_null", tracking=True
+    )
+    sale_order_id = fields.Many2one("sale.order", index="btree_not_null")
+    sale_line_id = fields.Many2one(
+        "sale.order.line", index="btree_not_null", copy=False
+    )
+    feedback_id = fields.Many2one("customer.feedback", index="btree_not_null")
+    service_type = fields.Selection(
+        [
+            ("repair", "Repair"),
+            ("installation", "Installation"),
+            ("maintenance", "Maintenance"),
+            ("inspection", "Inspection"),
+        ],
+        required=True,
+        default="repair",
+    )
+    location_type = fields.Selection(
+        [("onsite", "On Site"), ("workshop", "Workshop")],
+        required=True,
+        default="onsite",
+    )
+    required_skill_ids = fields.Many2many("service.skill", string="Required Skills")
+    zone_id = fields.Many2one(
+        "service.zone", compute="_compute_zone_id", store=True, readonly=False
+    )
+    priority = fields.Selection(
+        [("0", "Low"), ("1", "Normal"), ("2", "High"), ("3", "Urgent")], default="1"
+    )
+    technician_id = fields.Many2one(
+        "service.technician", tracking=True, index="btree_not_null"
+    )
+    technician_user_id = fields.Many2one(
+        related="technician_id.user_id", store=True, string="Technician User"
+    )
+    duration_hours = fields.Float(string="Planned Duration (h)", default=1.0)
+    date_deadline = fields.Datetime(
+        string="Deadline",
+        compute="_compute_date_deadline",
+        store=True,
+        readonly=False,
+        help="The latest end of the visit: the ticket's SLA deadline by default.",
+    )
+    scheduled_start = fields.Datetime(tracking=True)
+    scheduled_end = fields.Datetime(
+        compute="_compute_scheduled_end", store=True, readonly=False, tracking=True
+    )
+    date_started = fields.Datetime(readonly=True, copy=False)
+    date_done = fields.Datetime(readonly=True, copy=False)
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("scheduled", "Scheduled"),
+            ("in_progress", "In Progress"),
+            ("done", "Done"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="draft",
+        required=True,
+        tracking=True,
+        copy=False,
+        index=True,
+    )
+    description = fields.Text()
+    work_done = fields.Text()
+    signature = fields.Binary(copy=False, attachment=True)
+    signed_by = fields.Char(copy=False)
+    signed_on = fields.Datetime(copy=False)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    map_url = fields.Char(compute="_compute_map_url")
+    color = fields.Integer(related="technician_id.color")
+
+    _sql_constraints = [
+        (
+            "schedule_order",
+            "CHECK(scheduled_end > scheduled_start)",
+            "The scheduled end must be after the scheduled start.",
+        ),
+        (
+            "duration_positive",
+            "CHECK(duration_hours > 0)",
+            "The planned duration must be positive.",
+        ),
+    ]
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    @api.depends("partner_id")
+    def _compute_site_partner_id(self):
+        for order in self:
+            if not order.site_partner_id:
+                order.site_partner_id = order.partner_id
+
+    @api.depends(
+        "site_partner_id.zip", "site_partner_id.state_id", "site_partner_id.country_id"
+    )
+    def _compute_zone_id(self):
+        zones = self.env["service.zone"]._find_for_partners(self.site_partner_id)
+        for order in self:
+            order.zone_id = zones.get(order.site_partner_id.id, False)
+
+    @api.depends("scheduled_start", "duration_hours")
+    def _compute_scheduled_end(self):
+        for order in self:
+            if order.scheduled_start:
+                order.scheduled_end = order.scheduled_start + timedelta(
+                    hours=order.duration_hours or 1.0
+                )
+            else:
+                order.scheduled_end = False
+
+    @api.depends("ticket_id.sla_deadline")
+    def _compute_date_deadline(self):
+        for order in self:
+            if order.ticket_id.sla_deadline:
+                order.date_deadline = order.ticket_id.sla_deadline
+
+    @api.depends("site_partner_id")
+    def _compute_map_url(self):
+        for order in self:
+            partner = order.site_partner_id
+            if partner.partner_latitude or partner.partner_longitude:
+                query = f"{partner.partner_latitude},{partner.partner_longitude}"
+            else:
+                query = ", ".join(
+                    filter(
+                        None,
+                        [
+                            partner.street,
+                            partner.zip,
+                            partner.city,
+                            partner.country_id.name,
+                        ],
+                    )
+                )
+            order.map_url = (
+                f"https://www.openstreetmap.org/search?query={quote_plus(query)}"
+                if query
+                else False
+            )
+
+    def _compute_access_url(self):
+        res = super()._compute_access_url()
+        for order in self:
+            order.access_url = f"/my/service-orders/{order.id}"
+        return res
+
+    # ------------------------------------------------------------------
+    # Constraints
+    # ------------------------------------------------------------------
+    @api.constrains("technician_id", "scheduled_start", "scheduled_end", "state")
+    def _check_technician_slot(self):
+        booked = self.filtered(
+            lambda o: o.technician_id and o.state in ACTIVE_STATES and o.scheduled_start
+        )
+        if not booked:
+            return
+        missing = booked.filtered(lambda o: not o.scheduled_end)
+        if missing:
+            raise ValidationError(
+                self.env._("Order %s needs a scheduled end.", missing[0].name)
+            )
+        self.env["service.technician"]._lock(booked.technician_id)
+        self.flush_model(["technician_id", "scheduled_start", "scheduled_end", "state"])
+        self.env.cr.execute(
+            """
+            SELECT a.id, b.name
+              FROM service_order a
+              JOIN service_order b
+                ON b.technician_id = a.technician_id
+               AND b.id != a.id
+               AND b.state IN ('scheduled', 'in_progress')
+               AND b.scheduled_start < a.scheduled_end
+               AND a.scheduled_start < b.scheduled_end
+             WHERE a.id IN %s
+             LIMIT 1
+            """,
+            (tuple(booked.ids),),
+        )
+        clash = self.env.cr.fetchone()
+        if clash:
+            order = self.browse(clash[0])
+            raise ValidationError(
+                self.env._(
+                    "%(technician)s is already booked on %(other)s at that time: "
+                    "choose another slot or technician for %(order)s.",
+                    technician=order.technician_id.name,
+                    other=clash[1],
+                    order=order.name,
+                )
+            )
+        if not self.env.context.get("crm_ext_slots_checked"):
+            booked._check_working_hours()
+        for order in booked:
+            missing_skills = order.required_skill_ids - order.technician_id.skill_ids
+            if missing_skills:
+                raise ValidationError(
+                    self.env._(
+                        "%(technician)s lacks the skills %(skills)s needed for "
+                        "%(order)s.",
+                        technician=order.technician_id.name,
+                        skills=", ".join(missing_skills.mapped("name")),
+                        order=order.name,
+                    )
+                )
+
+    def _check_working_hours(self):
+        by_calendar = defaultdict(lambda: self.browse())
+        for order in self:
+            by_calendar[order.technician_id.resource_calendar_id] |= order
+        for calendar, orders in by_calendar.items():
+            start = min(orders.mapped("scheduled_start"))
+            stop = max(orders.mapped("scheduled_end"))
+            intervals = calendar_intervals_utc(calendar, start, stop)
+            for order in orders:
+                inside = any(
+                    begin <= order.scheduled_start and order.scheduled_end <= end
+                    for begin, end in intervals
+                )
+                if not inside:
+                    raise ValidationError(
+                        self.env._(
+                            "%(order)s is outside %(technician)s's working hours "
+                            "(%(calendar)s).",
+                            order=order.name,
+                            technician=order.technician_id.name,
+                            calendar=calendar.name,
+                        )
+                    )
+
+    @api.model
+    def _check_schedule_values(self, vals):
+        start, end = vals.get("scheduled_start"), vals.get("scheduled_end")
+        if (
+            start
+            and end
+            and fields.Datetime.to_datetime(end) <= (fields.Datetime.to_datetime(start))
+        ):
+            raise ValidationError(
+                self.env._("The scheduled end must be after the scheduled start.")
+            )
+        if "duration_hours" in vals and (vals["duration_hours"] or 0) <= 0:
+            raise ValidationError(self.env._("The planned duration must be positive."))
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if not vals.get("name") or vals["name"] == self.env._("New"):
+                company = self.env["res.company"].browse(vals.get("company_id"))
+                vals["name"] = (
+                    self.env["ir.sequence"]
+                    .with_company(company or self.env.company)
+                    .next_by_code("service.order")
+                    or "/"
+                )
+            self._check_schedule_values(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_schedule_values(vals)
+        if "signature" in vals and vals["signature"] and "signed_on" not in vals:
+            vals["signed_on"] = fields.Datetime.now()
+        return super().write(vals)
+
+    # ------------------------------------------------------------------
+    # Actions: the state machine
+    # ------------------------------------------------------------------
+    def _check_state(self, allowed, action):
+        bad = self.filtered(lambda o: o.state not in allowed)
+        if bad:
+            states = dict(self._fields["state"]._description_selection(self.env))
+            raise UserError(
+                self.env._(
+                    "Cannot %(action)s %(order)s: it is %(state)s.",
+                    action=action,
+                    order=bad[0].name,
+                    state=states[bad[0].state],
+                )
+            )
+
+    def action_schedule(self):
+        self._check_state(("draft",), self.env._("schedule"))
+        incomplete = self.filtered(
+            lambda o: not (o.technician_id and o.scheduled_start)
+        )
+        if incomplete:
+            raise UserError(
+                self.env._(
+                    "Choose a technician and a start for %s before scheduling it, "
+                    "or use Auto-assign.",
+                    incomplete[0].name,
+                )
+            )
+        self.write({"state": "scheduled"})
+        return True
+
+    def action_start(self):
+        self._check_state(("scheduled",), self.env._("start"))
+        self.write({"state": "in_progress", "date_started": fields.Datetime.now()})
+        return True
+
+    def action_done(self):
+        self._check_state(("in_progress",), self.env._("finish"))
+        self.write({"state": "done", "date_done": fields.Datetime.now()})
+        self._send_done_emails()
+        return True
+
+    def action_cancel(self):
+        self._check_state(("draft", "scheduled", "in_progress"), self.env._("cancel"))
+        self.write({"state": "cancelled"})
+        return True
+
+    def action_reset_draft(self):
+        self._check_state(("cancelled",), self.env._("reset"))
+        self.write({"state": "draft"})
+        return True
+
+    def action_open_map(self):
+        self.ensure_one()
+        if not self.map_url:
+            raise UserError(self.env._("The service address has no street or city."))
+        return {"type": "ir.actions.act_url", "url": self.map_url, "target": "new"}
+
+    def action_auto_assign(self):
+        """Assign the unassigned draft orders of ``self``; see the solver.
+
+        Returns a summary: ``assigned`` (order id -> technician id, start,
+        end) and ``unassigned`` (order id -> reason), plus a notification for
+        the web client."""
+        orders = self.filtered(lambda o: o.state == "draft" and not o.technician_id)
+        summary = orders._auto_assign()
+        message = self.env._(
+            "%(assigned)s order(s) assigned, %(left)s left unassigned.",
+            assigned=len(summary["assigned"]),
+            left=len(summary["unassigned"]),
+        )
+        if summary["unassigned"]:
+            message += " " + "; ".join(
+                f"{self.browse(int(oid)).name}: {reason}"
+                for oid, reason in summary["unassigned"].items()
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Auto-assign"),
+                "message": message,
+                "type": "warning" if summary["unassigned"] else "success",
+                "sticky": bool(summary["unassigned"]),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+            "summary": summary,
+        }
+
+    # ------------------------------------------------------------------
+    # Business
+    # ------------------------------------------------------------------
+    def _auto_assign(self, horizon_days=14):
+        now = fields.Datetime.now().replace(second=0, microsecond=0)
+        horizon = now + timedelta(days=horizon_days)
+        technicians = self.env["service.technician"].search(
+            [("company_id", "in", self.company_id.ids or self.env.company.ids)]
+        )
+        busy = defaultdict(list)
+        for order in self.search(
+            [
+                ("technician_id", "in", technicians.ids),
+                ("state", "in", ACTIVE_STATES),
+                ("scheduled_end", ">", now),
+                ("scheduled_start", "<", horizon),
+            ]
+        ):
+            busy[order.technician_id.id].append(
+                (order.scheduled_start, order.scheduled_end)
+            )
+        intervals = {
+            calendar: calendar_intervals_utc(calendar, now, horizon)
+            for calendar in technicians.resource_calendar_id
+        }
+        solver_techs = [
+            dispatch_solver.Technician(
+                id=tech.id,
+                skills=frozenset(tech.skill_ids.ids),
+                zones=frozenset(tech.zone_ids.ids),
+                intervals=intervals[tech.resource_calendar_id],
+                busy=busy[tech.id],
+                lat=tech.partner_id.partner_latitude or None,
+                lon=tech.partner_id.partner_longitude or None,
+            )
+            for tech in technicians
+        ]
+        solver_orders = [
+            dispatch_solver.Order(
+                id=order.id,
+                duration=timedelta(hours=order.duration_hours),
+                priority=int(order.priority or 0),
+                deadline=order.date_deadline,
+                earliest=now,
+                skills=frozenset(order.required_skill_ids.ids),
+                zone=order.zone_id.id or None,
+                lat=order.site_partner_id.partner_latitude or None,
+                lon=order.site_partner_id.partner_longitude or None,
+            )
+            for order in self
+        ]
+        result = dispatch_solver.solve(solver_techs, solver_orders)
+        reasons = {
+            dispatch_solver.REASON_SKILLS: self.env._("no technician has the skills"),
+            dispatch_solver.REASON_ZONE: self.env._(
+                "no skilled technician covers the zone"
+            ),
+            dispatch_solver.REASON_SLOT: self.env._(
+                "no free slot in the next %s days", horizon_days
+            ),
+        }
+        checked = self.with_context(crm_ext_slots_checked=True)
+        for order in checked:
+            if order.id in result.assigned:
+                tech_id, start, end = result.assigned[order.id]
+                order.write(
+                    {
+                        "technician_id": tech_id,
+                        "scheduled_start": start,
+                        "scheduled_end": end,
+                        "state": "scheduled",
+                    }
+                )
+        return {
+            "assigned": {
+                str(oid): [
+                    tech,
+                    fields.Datetime.to_string(s),
+                    fields.Datetime.to_string(e),
+                ]
+                for oid, (tech, s, e) in result.assigned.items()
+            },
+            "unassigned": {
+                str(oid): reasons[r] for oid, r in result.unassigned.items()
+            },
+            "lateness_minutes": result.lateness_minutes,
+        }
+
+    def _send_done_emails(self):
+        """The service report and a rating request (token links), in one
+        batch: the same rating, NPS and detractor loop as tickets."""
+        template = self.env.ref(
+            "crm_extension.mail_template_service_order_done", raise_if_not_found=False
+        )
+        orders = self.filtered("partner_id.email")
+        if not template or not orders:
+            return
+        for order in orders:
+            order._rating_get_access_token()  # the pending rating of the visit
+        template.send_mail_batch(orders.ids)
+
+    def _crm_ext_on_low_rating(self, rating):
+        """A low rating of a visit opens a follow-up complaint (see rating.rating)."""
+        self.ensure_one()
+        team = self.ticket_id.team_id
+        return self.env["customer.feedback"]._create_rating_follow_up(
+            rating,
+            partner=rating.partner_id or self.partner_id,
+            user=team.user_id or self.technician_id.user_id or self.env.user,
+            origin=self,
+            values={"ticket_id": self.ticket_id.id, "team_id": team.id},
+        )
+
+    def _get_report_base_filename(self):
+        self.ensure_one()
+        return self.env._("Service Report %s", self.name)
