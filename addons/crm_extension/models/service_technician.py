@@ -71,11 +71,16 @@ class ServiceTechnician(models.Model):
 
     @api.model
     def _lock(self, technicians):
-        """Row-lock technicians until the transaction ends: bookings for the
-        same technician are then checked one after the other."""
+        """Lock the technicians' rows until the transaction ends, so bookings
+        for one technician are checked one after the other.
+
+        The rows are updated (not just selected FOR UPDATE): under Odoo's
+        REPEATABLE READ isolation a second transaction that booked at the
+        same time then fails with a serialization error instead of checking
+        overlaps against a snapshot that misses the first booking; Odoo
+        retries the request, and the retry sees the booking and refuses."""
         if technicians:
             self.env.cr.execute(
-                "SELECT id FROM service_technician WHERE id IN %s "
-                "ORDER BY id FOR UPDATE",
+                "UPDATE service_technician SET write_date = write_date WHERE id IN %s",
                 (tuple(technicians.ids),),
             )
