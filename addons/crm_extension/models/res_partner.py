@@ -52,6 +52,9 @@ class ResPartner(models.Model):
     complaint_count = fields.Integer(
         compute="_compute_feedback_count", groups="base.group_user"
     )
+    service_order_count = fields.Integer(
+        compute="_compute_service_order_count", groups="base.group_user"
+    )
     satisfaction_avg = fields.Float(
         groups="base.group_user",
         string="Satisfaction",
@@ -101,7 +104,13 @@ class ResPartner(models.Model):
             return {}
         groups = Model._read_group(
             [
-                (f"{partner_field}.commercial_partner_id", "in", commercial_ids),
+                (
+                    partner_field
+                    if partner_field == "commercial_partner_id"
+                    else f"{partner_field}.commercial_partner_id",
+                    "in",
+                    commercial_ids,
+                ),
                 *domain,
             ],
             [partner_field],
@@ -132,6 +141,7 @@ class ResPartner(models.Model):
             ),
             ("helpdesk.ticket", "partner_id", "create_date:max", []),
             ("customer.feedback", "partner_id", "create_date:max", []),
+            ("service.order", "partner_id", "create_date:max", []),
             (
                 "mail.message",
                 "author_id",
@@ -164,11 +174,11 @@ class ResPartner(models.Model):
 
     def _compute_feedback_count(self):
         counts = self._crm_ext_group_by_commercial(
-            "customer.feedback", "partner_id", "__count", sudo=False
+            "customer.feedback", "commercial_partner_id", "__count", sudo=False
         )
         complaints = self._crm_ext_group_by_commercial(
             "customer.feedback",
-            "partner_id",
+            "commercial_partner_id",
             "__count",
             [("feedback_type", "=", "complaint")],
             sudo=False,
@@ -177,6 +187,26 @@ class ResPartner(models.Model):
             key = partner.commercial_partner_id.id
             partner.feedback_count = counts.get(key, 0)
             partner.complaint_count = complaints.get(key, 0)
+
+    def _compute_service_order_count(self):
+        counts = self._crm_ext_group_by_commercial(
+            "service.order", "commercial_partner_id", "__count", sudo=False
+        )
+        for partner in self:
+            partner.service_order_count = counts.get(
+                partner.commercial_partner_id.id, 0
+            )
+
+    def action_view_service_orders(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_extension.action_service_order"
+        )
+        action["domain"] = [
+            ("commercial_partner_id", "=", self.commercial_partner_id.id)
+        ]
+        action["context"] = {"default_partner_id": self.id}
+        return action
 
     def action_view_feedback(self):
         self.ensure_one()
@@ -392,7 +422,7 @@ class ResPartner(models.Model):
         )
         complaints = self._crm_ext_group_by_commercial(
             "customer.feedback",
-            "partner_id",
+            "commercial_partner_id",
             "__count",
             [
                 ("feedback_type", "=", "complaint"),

