@@ -460,6 +460,9 @@ class ServiceOrder(models.Model):
         ]
         result = dispatch_solver.solve(solver_techs, solver_orders)
         reasons = {
+            dispatch_solver.REASON_NO_TECHNICIAN: self.env._(
+                "no active technician in the company"
+            ),
             dispatch_solver.REASON_SKILLS: self.env._("no technician has the skills"),
             dispatch_solver.REASON_ZONE: self.env._(
                 "no skilled technician covers the zone"

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from math import asin, cos, radians, sin, sqrt
 
+REASON_NO_TECHNICIAN = "no_technician"
 REASON_SKILLS = "no_skill"
 REASON_ZONE = "no_zone"
 REASON_SLOT = "no_slot"
@@ -125,6 +126,9 @@ def solve(technicians, orders):
     assigned, unassigned = {}, {}
     total_lateness = total_travel = 0.0
     for order in ordered:
+        if not states:
+            unassigned[order.id] = REASON_NO_TECHNICIAN
+            continue
         skilled = [s for s in states if order.skills <= s.tech.skills]
         if not skilled:
             unassigned[order.id] = REASON_SKILLS
