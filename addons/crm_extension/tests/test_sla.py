@@ -311,3 +311,19 @@ class TestSla(ServiceCommon):
         self.assertEqual((compliance, count, breached), (50.0, 2, 1))
         # 5 h, and Mon 9:00 -> Wed 9:00 = 16 h: 10.5 h on average
         self.assertEqual(hours, 10.5)
+
+    def test_escalation_moves_ticket_to_another_team_once(self):
+        experts = self.env["helpdesk.ticket.team"].create({"name": "Experts"})
+        self.policy.team_ids |= experts
+        self.policy.escalation_ids.filtered(
+            lambda e: e.level == 1
+        ).reassign_team_id = experts
+        with freeze_time(at(5, 9)):
+            ticket = self._ticket()
+        with freeze_time(at(5, 14, 30)):
+            self.env["helpdesk.ticket"]._sla_evaluate()
+            self.assertEqual(ticket.team_id, experts)
+            ticket.team_id = self.team  # a dispatcher moves it back
+            self.env["helpdesk.ticket"]._sla_evaluate()
+        self.assertEqual(ticket.team_id, self.team, "level 1 must not fire twice")
+        self.assertEqual(ticket.sla_policy_id, self.policy)
