@@ -3,7 +3,7 @@
 
     python3 -m scripts.cli feedback import FILE.csv [--dry-run] [--batch-size N]
     python3 -m scripts.cli feedback export [--output FILE] [--state new]
-    python3 -m scripts.cli service request --serial SN --description TEXT ...
+    python3 -m scripts.cli service request --email E --description TEXT ...
     python3 -m scripts.cli kpi export --segment A [--format csv|json]
 
 Connection settings: see ``scripts.client`` (flags or CRM_EXT_* variables).
@@ -172,7 +172,6 @@ def cmd_service_request(odoo, args, out):
     vals = {
         key: value
         for key, value in (
-            ("serial", args.serial),
             ("partner_ref", args.partner_ref),
             ("email", args.email),
             ("description", args.description),
@@ -230,7 +229,6 @@ def build_parser():
     service = sub.add_parser("service", help="service orders")
     ssub = service.add_subparsers(dest="action", required=True)
     req = ssub.add_parser("request", help="request a service from an external system")
-    req.add_argument("--serial", help="equipment serial number")
     req.add_argument("--partner-ref", help="customer reference")
     req.add_argument("--email", help="customer email")
     req.add_argument("--description", required=True)

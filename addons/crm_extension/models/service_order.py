@@ -3,7 +3,7 @@ from collections import defaultdict
 from datetime import timedelta
 from urllib.parse import quote_plus
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 
 from ..tools import dispatch_solver
@@ -118,6 +118,12 @@ class ServiceOrder(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
+    external_ref = fields.Char(
+        string="External Reference",
+        copy=False,
+        index="btree_not_null",
+        help="The requesting system's key: a repeated request returns this order.",
+    )
     map_url = fields.Char(compute="_compute_map_url")
     color = fields.Integer(related="technician_id.color")
 
@@ -126,6 +132,11 @@ class ServiceOrder(models.Model):
             "schedule_order",
             "CHECK(scheduled_end > scheduled_start)",
             "The scheduled end must be after the scheduled start.",
+        ),
+        (
+            "external_ref_company_uniq",
+            "unique(company_id, external_ref)",
+            "This external reference is already used in this company.",
         ),
         (
             "duration_positive",
@@ -497,6 +508,107 @@ class ServiceOrder(models.Model):
             },
             "lateness_minutes": result.lateness_minutes,
         }
+
+    @api.model
+    def api_request(self, vals):
+        """A service request from an external system (call centre, monitor).
+
+        ``vals``: ``description`` (required), and the customer as
+        ``partner_id``, ``partner_ref`` (the partner's reference) or ``email``;
+        optional ``service_type``, ``priority`` and ``external_ref``. With an
+        ``external_ref`` already used in the company, the existing order is
+        returned (a retry never duplicates). Returns ``{"id", "name",
+        "created"}``; bad input raises a ValidationError naming the field."""
+        if not isinstance(vals, dict):
+            raise ValidationError(self.env._("api_request takes one dictionary."))
+        allowed = {
+            "description",
+            "partner_id",
+            "partner_ref",
+            "email",
+            "service_type",
+            "priority",
+            "external_ref",
+        }
+        unknown = sorted(set(vals) - allowed)
+        if unknown:
+            raise ValidationError(
+                self.env._("Unknown field(s) %s.", ", ".join(unknown))
+            )
+        if not (vals.get("description") or "").strip():
+            raise ValidationError(
+                self.env._("Field description: describe the problem.")
+            )
+        for field_name in ("service_type", "priority"):
+            valid = dict(self._fields[field_name]._description_selection(self.env))
+            if field_name in vals and vals[field_name] not in valid:
+                raise ValidationError(
+                    self.env._(
+                        "Field %(field)s: '%(value)s' is not one of %(valid)s.",
+                        field=field_name,
+                        value=vals[field_name],
+                        valid=", ".join(valid),
+                    )
+                )
+        ref = vals.get("external_ref")
+        if ref:
+            existing = self.search(
+                [("external_ref", "=", ref), ("company_id", "=", self.env.company.id)],
+                limit=1,
+            )
+            if existing:
+                return {"id": existing.id, "name": existing.name, "created": False}
+        partner = self._api_find_partner(vals)
+        order = self.create(
+            {
+                "partner_id": partner.id,
+                "description": vals["description"].strip(),
+                "service_type": vals.get("service_type", "repair"),
+                "priority": vals.get("priority", "1"),
+                "external_ref": ref or False,
+            }
+        )
+        return {"id": order.id, "name": order.name, "created": True}
+
+    @api.model
+    def _api_find_partner(self, vals):
+        Partner = self.env["res.partner"]
+        if vals.get("partner_id"):
+            partner = Partner.browse(vals["partner_id"]).exists()
+            if not isinstance(vals["partner_id"], int) or not partner:
+                raise ValidationError(
+                    self.env._(
+                        "Field partner_id: no customer with id %s.", vals["partner_id"]
+                    )
+                )
+            return partner
+        if vals.get("partner_ref"):
+            partner = Partner.search([("ref", "=", vals["partner_ref"])], limit=2)
+            if len(partner) != 1:
+                raise ValidationError(
+                    self.env._(
+                        "Field partner_ref: %(count)s customers have the reference "
+                        "'%(ref)s'; exactly one must.",
+                        count=len(partner),
+                        ref=vals["partner_ref"],
+                    )
+                )
+            return partner
+        if vals.get("email"):
+            email = tools.email_normalize(vals["email"])
+            partner = Partner.search(
+                [("email_normalized", "=", email)], limit=1, order="id"
+            )
+            if not email or not partner:
+                raise ValidationError(
+                    self.env._(
+                        "Field email: no customer with the email %s.", vals["email"]
+                    )
+                )
+            return partner.commercial_partner_id if partner.parent_id else partner
+        raise ValidationError(
+            self.env._("Name the customer with partner_id, partner_ref or email.")
+        )
 
     def _send_done_emails(self):
         """The service report and a rating request (token links), in one
