@@ -1,4 +1,6 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from collections import defaultdict
+
 from markupsafe import Markup
 
 from odoo import api, fields, models, tools
@@ -174,8 +176,8 @@ class CustomerFeedback(models.Model):
     # ------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
+        self._validate_values_batch(vals_list)
         for vals in vals_list:
-            self._validate_values(vals)
             for field_name in ("name", "partner_id"):
                 if not vals.get(field_name) and not self.env.context.get(
                     f"default_{field_name}"
@@ -492,43 +494,81 @@ class CustomerFeedback(models.Model):
                 )
             )
         allowed = self._api_fields()
-        company = self.env.company
-        refs = [
-            vals.get("external_ref") for vals in vals_list if vals.get("external_ref")
+        rows = [
+            self._api_check_keys(row, vals, allowed)
+            for row, vals in enumerate(vals_list, 1)
         ]
+        self._validate_values_batch(
+            rows, [self.env._("Row %s, ", row) for row in range(1, len(rows) + 1)]
+        )
+        refs = [vals["external_ref"] for vals in rows if vals.get("external_ref")]
         existing = {
             rec.external_ref: rec
             for rec in self.search(
-                [("external_ref", "in", refs), ("company_id", "=", company.id)]
+                [("external_ref", "in", refs), ("company_id", "=", self.env.company.id)]
             )
         }
-        ids = []
-        seen = {}
-        for row, vals in enumerate(vals_list, start=1):
-            vals = self._api_clean_row(row, vals, allowed)
+        # The first row of a new key creates it; later rows of the same key
+        # (and rows of known keys) update.
+        creates, updates, first_row = [], [], {}
+        for row, vals in enumerate(rows, start=1):
             ref = vals.get("external_ref")
+            if ref in existing or (ref and ref in first_row):
+                updates.append((row, ref, vals))
+            else:
+                if ref:
+                    first_row[ref] = row
+                creates.append((row, {"channel": "api", **vals}))
+        try:
+            with self.env.cr.savepoint():
+                created = self.create([vals for _row, vals in creates])
+                by_row = dict(
+                    zip((row for row, _vals in creates), created, strict=True)
+                )
+                for ref, row in first_row.items():
+                    existing[ref] = by_row[row]
+                for row, ref, vals in updates:
+                    by_row[row] = existing[ref]
+                    existing[ref].write(vals)
+                self.env.flush_all()
+        except (ValidationError, UserError) as error:
+            raise self._api_locate_error(creates, updates, existing, error) from error
+        return [by_row[row].id for row in range(1, len(rows) + 1)]
+
+    def _api_locate_error(self, creates, updates, existing, error):
+        """The batch failed: replay row by row (rolled back) to name the row."""
+        for row, vals in creates + [(row, vals) for row, _ref, vals in updates]:
             try:
-                with self.env.cr.savepoint():
-                    if ref and ref in seen:
-                        record = seen[ref]
-                        record.write(vals)
-                    elif ref and ref in existing:
-                        record = existing[ref]
-                        record.write(vals)
+                with self.env.cr.savepoint(flush=False) as savepoint:
+                    ref = vals.get("external_ref")
+                    if ref in existing and existing[ref].exists():
+                        existing[ref].write(vals)
                     else:
-                        vals.setdefault("channel", "api")
-                        record = self.create(vals)
-                    record.flush_recordset()
-            except (ValidationError, UserError) as error:
-                raise ValidationError(
+                        self.create(vals)
+                    self.env.flush_all()
+                    savepoint.rollback()
+            except (ValidationError, UserError) as row_error:
+                self.env.invalidate_all()
+                return ValidationError(
                     self.env._(
-                        "Row %(row)s: %(message)s", row=row, message=error.args[0]
+                        "Row %(row)s: %(message)s", row=row, message=row_error.args[0]
                     )
-                ) from error
-            if ref:
-                seen[ref] = record
-            ids.append(record.id)
-        return ids
+                )
+        self.env.invalidate_all()
+        return ValidationError(error.args[0])
+
+    @api.model
+    def _api_check_keys(self, row, vals, allowed):
+        unknown = sorted(set(vals) - allowed)
+        if unknown:
+            raise ValidationError(
+                self.env._(
+                    "Row %(row)s: unknown field(s) %(fields)s.",
+                    row=row,
+                    fields=", ".join(unknown),
+                )
+            )
+        return dict(vals)
 
     @api.model
     def _api_max_rows(self):
@@ -551,72 +591,71 @@ class CustomerFeedback(models.Model):
         }
 
     @api.model
-    def _api_clean_row(self, row, vals, allowed):
-        """Check one row's keys, then its values; errors name the row."""
-        unknown = sorted(set(vals) - allowed)
-        if unknown:
-            raise ValidationError(
-                self.env._(
-                    "Row %(row)s: unknown field(s) %(fields)s.",
-                    row=row,
-                    fields=", ".join(unknown),
-                )
-            )
-        self._validate_values(vals, prefix=self.env._("Row %s, ", row))
-        return dict(vals)
+    def _validate_values(self, vals, prefix=""):
+        self._validate_values_batch([vals], [prefix])
 
     @api.model
-    def _validate_values(self, vals, prefix=""):
+    def _validate_values_batch(self, vals_list, prefixes=None):
         """Clear errors for values the ORM would reject with a bare ValueError
         or a database error: unknown selection keys, ids that do not exist,
-        wrong types."""
-        for field_name, value in vals.items():
-            field = self._fields.get(field_name)
-            if field is None or value in (False, None):
+        wrong types. Ids are checked with one query per related model."""
+        prefixes = prefixes or [""] * len(vals_list)
+        wanted = defaultdict(set)
+        for vals, prefix in zip(vals_list, prefixes, strict=True):
+            for field_name, value in vals.items():
+                field = self._fields.get(field_name)
+                if field is None or value in (False, None):
+                    continue
+                if field.type == "selection":
+                    valid = dict(field._description_selection(self.env))
+                    if value not in valid:
+                        raise ValidationError(
+                            self.env._(
+                                "%(prefix)sfield %(field)s: '%(value)s' is not one of "
+                                "%(valid)s.",
+                                prefix=prefix,
+                                field=field_name,
+                                value=value,
+                                valid=", ".join(valid),
+                            )
+                        )
+                elif field.type == "many2one":
+                    if not isinstance(value, int) or isinstance(value, bool):
+                        raise ValidationError(
+                            self.env._(
+                                "%(prefix)sfield %(field)s: expected a record id, "
+                                "got %(value)r.",
+                                prefix=prefix,
+                                field=field_name,
+                                value=value,
+                            )
+                        )
+                    wanted[field_name].add(value)
+                elif field.type in ("char", "text") and not isinstance(value, str):
+                    raise ValidationError(
+                        self.env._(
+                            "%(prefix)sfield %(field)s: expected text, got %(value)r.",
+                            prefix=prefix,
+                            field=field_name,
+                            value=value,
+                        )
+                    )
+        for field_name, ids in wanted.items():
+            comodel = self.env[self._fields[field_name].comodel_name]
+            missing = ids - set(comodel.browse(list(ids)).exists().ids)
+            if not missing:
                 continue
-            if field.type == "selection":
-                valid = dict(field._description_selection(self.env))
-                if value not in valid:
-                    raise ValidationError(
-                        self.env._(
-                            "%(prefix)sfield %(field)s: '%(value)s' is not one of "
-                            "%(valid)s.",
-                            prefix=prefix,
-                            field=field_name,
-                            value=value,
-                            valid=", ".join(valid),
-                        )
-                    )
-            elif field.type == "many2one":
-                if not isinstance(value, int) or isinstance(value, bool):
-                    raise ValidationError(
-                        self.env._(
-                            "%(prefix)sfield %(field)s: expected a record id, "
-                            "got %(value)r.",
-                            prefix=prefix,
-                            field=field_name,
-                            value=value,
-                        )
-                    )
-                if not self.env[field.comodel_name].browse(value).exists():
+            for vals, prefix in zip(vals_list, prefixes, strict=True):
+                if vals.get(field_name) in missing:
                     raise ValidationError(
                         self.env._(
                             "%(prefix)sfield %(field)s: no %(model)s with id %(id)s.",
                             prefix=prefix,
                             field=field_name,
-                            model=self.env[field.comodel_name]._description,
-                            id=value,
+                            model=comodel._description,
+                            id=vals[field_name],
                         )
                     )
-            elif field.type in ("char", "text") and not isinstance(value, str):
-                raise ValidationError(
-                    self.env._(
-                        "%(prefix)sfield %(field)s: expected text, got %(value)r.",
-                        prefix=prefix,
-                        field=field_name,
-                        value=value,
-                    )
-                )
 
     # ------------------------------------------------------------------
     # Mail gateway
