@@ -27,9 +27,29 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # (file name, path relative to the server, what it shows)
 PAGES = [
     (
-        "service-menu.png",
+        "feedback-kanban.png",
+        "/odoo/action-crm_extension.action_customer_feedback",
+        "customer feedback by state",
+    ),
+    (
+        "dispatch-calendar.png",
+        "/odoo/action-crm_extension.action_service_order_dispatch",
+        "service orders by technician after auto-assign",
+    ),
+    (
+        "service-orders.png",
+        "/odoo/action-crm_extension.action_service_order?view_type=list",
+        "service orders",
+    ),
+    (
+        "sla-policies.png",
+        "/odoo/action-crm_extension.action_service_sla_policy",
+        "service-level policies",
+    ),
+    (
+        "customer-analysis.png",
         "/odoo/action-crm_extension.action_customer_analysis",
-        "customers",
+        "customers by segment",
     ),
 ]
 
