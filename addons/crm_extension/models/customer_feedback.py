@@ -246,20 +246,6 @@ class CustomerFeedback(models.Model):
     # ------------------------------------------------------------------
     # Service levels (service.sla.mixin)
     # ------------------------------------------------------------------
-    def _sla_values(self):
-        self.ensure_one()
-        return {
-            "company": self.company_id,
-            "team": self.team_id,
-            "category": self.category_id,
-            "priority": self.priority,
-            "partner": self.partner_id,
-        }
-
-    @api.model
-    def _sla_depends(self):
-        return ["company_id", "team_id", "category_id", "priority", "partner_id"]
-
     def _sla_is_closed(self):
         self.ensure_one()
         return self.state in ("resolved", "closed", "cancelled")

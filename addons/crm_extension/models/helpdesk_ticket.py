@@ -85,20 +85,6 @@ class HelpdeskTicket(models.Model):
     # ------------------------------------------------------------------
     # Service levels (service.sla.mixin)
     # ------------------------------------------------------------------
-    def _sla_values(self):
-        self.ensure_one()
-        return {
-            "company": self.company_id,
-            "team": self.team_id,
-            "category": self.category_id,
-            "priority": self.priority,
-            "partner": self.partner_id,
-        }
-
-    @api.model
-    def _sla_depends(self):
-        return ["company_id", "team_id", "category_id", "priority", "partner_id"]
-
     def _sla_is_closed(self):
         self.ensure_one()
         return bool(self.stage_id.closed)

@@ -22,10 +22,11 @@ class ServiceSlaMixin(models.AbstractModel):
     A model using it inherits it beside ``mail.thread`` and provides:
 
     - ``_sla_kind``: 'ticket' or 'feedback' (which policies apply);
-    - ``_sla_values()``: dict(team, category, priority, partner, company);
+    - the fields ``company_id``, ``team_id`` (helpdesk team), ``category_id``
+      (helpdesk category), ``priority``, ``partner_id`` and ``user_id``, or
+      overrides of ``_sla_values()`` and ``_sla_depends()``;
     - ``_sla_is_closed()``, ``_sla_closed_date()``, ``_sla_is_paused()``;
     - ``_sla_open_domain()``: the records the cron evaluates;
-    - ``_sla_depends()``: the fields those read (for recomputation);
     - a call to ``_sla_register_response(message)`` from its
       ``_message_post_after_hook``, and to ``_sla_track_changes`` around
       ``write`` (see helpdesk.ticket).
@@ -83,7 +84,15 @@ class ServiceSlaMixin(models.AbstractModel):
     # Hooks for the models using the mixin
     # ------------------------------------------------------------------
     def _sla_values(self):
-        raise NotImplementedError
+        """What policies match on."""
+        self.ensure_one()
+        return {
+            "company": self.company_id,
+            "team": self.team_id,
+            "category": self.category_id,
+            "priority": self.priority,
+            "partner": self.partner_id,
+        }
 
     def _sla_is_closed(self):
         raise NotImplementedError
@@ -100,7 +109,8 @@ class ServiceSlaMixin(models.AbstractModel):
 
     @api.model
     def _sla_depends(self):
-        return []
+        """The fields ``_sla_values`` reads, for recomputation."""
+        return ["company_id", "team_id", "category_id", "priority", "partner_id"]
 
     # ------------------------------------------------------------------
     # Computes

@@ -1,5 +1,26 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import subprocess
+from datetime import datetime
+
 from odoo.tests import HttpCase, TransactionCase, new_test_user
+
+# 2026-01-05 is a Monday: tests place their clocks in that week and the next.
+MONDAY = datetime(2026, 1, 5)
+
+
+def render_pdf_text(env, report_ref, ids):
+    """Render a QWeb report as a real PDF (wkhtmltopdf) and return its text."""
+    report = env["ir.actions.report"].with_context(force_report_rendering=True)
+    pdf, kind = report._render_qweb_pdf(report_ref, ids)
+    assert kind == "pdf" and pdf.startswith(b"%PDF"), f"{report_ref} is not a PDF"
+    return subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+
+
+def at(day, hour, minute=0):
+    """A moment of January 2026 (naive UTC), e.g. at(5, 9) is Monday 9:00."""
+    return MONDAY.replace(day=day, hour=hour, minute=minute)
 
 
 class ServiceDataMixin:

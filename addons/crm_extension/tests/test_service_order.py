@@ -1,14 +1,12 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import base64
-import subprocess
-from datetime import datetime
 
 from freezegun import freeze_time
 
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
-from .common import ServiceCommon
+from .common import ServiceCommon, at, render_pdf_text
 
 # 1x1 transparent PNG
 SIGNATURE = base64.b64encode(
@@ -17,11 +15,6 @@ SIGNATURE = base64.b64encode(
         "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
     )
 )
-MON = datetime(2026, 1, 5)
-
-
-def at(day, hour, minute=0):
-    return MON.replace(day=day, hour=hour, minute=minute)
 
 
 @tagged("post_install", "-at_install")
@@ -231,18 +224,9 @@ class TestServiceOrder(ServiceCommon):
             signature=SIGNATURE,
             signed_by="Alice Acme",
         )
-        Report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
-        pdf, kind = Report._render_qweb_pdf(
-            "crm_extension.action_report_service_order", order.ids
+        text = render_pdf_text(
+            self.env, "crm_extension.action_report_service_order", order.ids
         )
-        self.assertEqual(kind, "pdf")
-        self.assertTrue(pdf.startswith(b"%PDF"))
-        text = subprocess.run(
-            ["pdftotext", "-layout", "-", "-"],
-            input=pdf,
-            capture_output=True,
-            check=True,
-        ).stdout.decode()
         self.assertIn(order.name, text)
         self.assertIn("Cleaned the burner", text)
         self.assertIn("Alice Acme", text)

@@ -1,20 +1,13 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from datetime import datetime
-
 from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
-from .common import ServiceCommon
+from .common import ServiceCommon, at
 
-# 2026-01-05 is a Monday; 2026-01-12 (a Monday) is a public holiday below.
-MON = datetime(2026, 1, 5)
-
-
-def at(day, hour, minute=0):
-    return MON.replace(day=day, hour=hour, minute=minute)
+# 2026-01-12 (a Monday) is a public holiday below.
 
 
 @tagged("post_install", "-at_install")
@@ -22,28 +15,7 @@ class TestSla(ServiceCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.calendar = cls.env["resource.calendar"].create(
-            {
-                "name": "Office 8-12 13-17 (UTC)",
-                "tz": "UTC",
-                "attendance_ids": [
-                    Command.create(
-                        {
-                            "name": f"{day} {period}",
-                            "dayofweek": str(day),
-                            "hour_from": start,
-                            "hour_to": end,
-                            "day_period": period,
-                        }
-                    )
-                    for day in range(5)
-                    for start, end, period in (
-                        (8, 12, "morning"),
-                        (13, 17, "afternoon"),
-                    )
-                ],
-            }
-        )
+        cls.calendar = cls._create_utc_calendar()
         cls.env["resource.calendar.leaves"].create(
             {
                 "name": "Public holiday",
