@@ -1,0 +1,106 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+
+from .common import ServiceCommon
+
+ROLES = ("portal", "employee", "technician", "user", "manager")
+# model -> role -> operations allowed by the access rights (r, w, c, u)
+MATRIX = {
+    "customer.feedback": {
+        "portal": "r",
+        "employee": "rc",
+        "technician": "rwc",
+        "user": "rwc",
+        "manager": "rwcu",
+    },
+    "service.order": {
+        "portal": "r",
+        "employee": "",
+        "technician": "rw",
+        "user": "rwc",
+        "manager": "rwcu",
+    },
+    "service.technician": {
+        "employee": "r",
+        "technician": "r",
+        "user": "r",
+        "manager": "rwcu",
+    },
+    "service.skill": {
+        "employee": "r",
+        "technician": "r",
+        "user": "r",
+        "manager": "rwcu",
+    },
+    "service.zone": {
+        "employee": "r",
+        "technician": "r",
+        "user": "r",
+        "manager": "rwcu",
+    },
+    "service.sla.policy": {
+        "portal": "r",
+        "employee": "r",
+        "technician": "r",
+        "user": "r",
+        "manager": "rwcu",
+    },
+    "service.sla.escalation": {
+        "employee": "r",
+        "technician": "r",
+        "user": "r",
+        "manager": "rwcu",
+    },
+    "service.sla.escalation.log": {"user": "r", "manager": "ru"},
+    "customer.satisfaction.report": {"user": "r", "manager": "r"},
+    "service.sla.report": {"user": "r", "manager": "r"},
+}
+OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
+
+
+@tagged("post_install", "-at_install")
+class TestAccessMatrix(ServiceCommon):
+    """Every model of the module, every role, every operation: one table."""
+
+    def _users(self):
+        return {
+            "portal": self.portal_user,
+            "employee": self.employee_user,
+            "technician": self.technician_user,
+            "user": self.service_user,
+            "manager": self.manager_user,
+        }
+
+    def test_access_rights_table(self):
+        users = self._users()
+        for model, allowed_by_role in MATRIX.items():
+            for role in ROLES:
+                allowed = allowed_by_role.get(role, "")
+                for letter, operation in OPERATIONS.items():
+                    with self.subTest(model=model, role=role, operation=operation):
+                        self.assertEqual(
+                            self.env[model]
+                            .with_user(users[role])
+                            .has_access(operation),
+                            letter in allowed,
+                        )
+
+    def test_companies_stay_apart(self):
+        other_company = self.env["res.company"].create({"name": "Other Service Co"})
+        outsider = new_test_user(
+            self.env,
+            login="other_co_manager",
+            groups="crm_extension.group_service_manager",
+            company_id=other_company.id,
+            company_ids=[(6, 0, other_company.ids)],
+        )
+        feedback = self._create_feedback()
+        order = self.env["service.order"].create({"partner_id": self.customer.id})
+        for record in (feedback, order):
+            with self.subTest(model=record._name):
+                self.assertFalse(
+                    record.with_user(outsider).search([("id", "=", record.id)])
+                )
+                with self.assertRaises(AccessError):
+                    record.with_user(outsider).read(["id"])
