@@ -21,7 +21,7 @@ class ServiceZone(models.Model):
     )
     company_id = fields.Many2one("res.company", default=lambda self: self.env.company)
 
-    @api.constrains("state_ids", "zip_prefixes", "country_id")
+    @api.constrains("name", "state_ids", "zip_prefixes", "country_id")
     def _check_rules(self):
         for zone in self:
             if not (zone.state_ids or zone._prefixes() or zone.country_id):
