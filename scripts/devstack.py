@@ -443,6 +443,10 @@ def lint(python):
         ["ruff", "format", "--check", *targets],
         ["pylint", "--rcfile", ".pylintrc-mandatory", os.path.join("addons", MODULE)],
         ["oca_pre_commit_hooks.cli", os.path.join("addons", MODULE)],
+        [
+            "oca_pre_commit_hooks.cli_po",
+            *sorted(glob.glob(os.path.join(ADDONS, MODULE, "i18n", "*.po*"))),
+        ],
     ):
         out = run(
             [python, "-m", *cmd], cwd=REPO, check=False, capture_output=True, text=True
