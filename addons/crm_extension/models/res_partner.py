@@ -22,7 +22,8 @@ class ResPartner(models.Model):
     Churn risk rule (points, added up):
 
     - recency: no interaction for more than 180 days: 2; more than 90 days: 1;
-    - a detractor rating in the last 12 months (2 stars or fewer): 2;
+    - a detractor in the last 12 months (a rating of 2 or less, or an NPS
+      answer of 6 or less): 2;
     - open complaints: 1 for one or two, 2 for three or more.
 
     3 points or more is *high*, 1 or 2 *medium*, 0 *low*.
@@ -65,6 +66,14 @@ class ResPartner(models.Model):
     )
     rating_count = fields.Integer(
         compute="_compute_satisfaction", groups="base.group_user"
+    )
+    nps = fields.Float(
+        string="NPS",
+        compute="_compute_satisfaction",
+        digits=(5, 1),
+        groups="base.group_user",
+        help="Net Promoter Score of the last 12 months: % promoters (9-10) minus "
+        "% detractors (0-6) among the customer's answers; 0 without answers.",
     )
     last_interaction_date = fields.Datetime(
         groups="base.group_user",
@@ -232,11 +241,32 @@ class ResPartner(models.Model):
         counts = self._crm_ext_group_by_commercial(
             "rating.rating", "partner_id", "__count", domain
         )
+        answered_domain = [*domain, ("nps_answered", "=", True)]
+        answered = self._crm_ext_group_by_commercial(
+            "rating.rating", "partner_id", "__count", answered_domain
+        )
+        promoters = self._crm_ext_group_by_commercial(
+            "rating.rating",
+            "partner_id",
+            "__count",
+            [*answered_domain, ("nps_category", "=", "promoter")],
+        )
+        detractors = self._crm_ext_group_by_commercial(
+            "rating.rating",
+            "partner_id",
+            "__count",
+            [*answered_domain, ("nps_category", "=", "detractor")],
+        )
         for partner in self:
             key = partner.commercial_partner_id.id
             partner.rating_count = counts.get(key, 0)
             partner.satisfaction_avg = (
                 totals[key] / counts[key] if counts.get(key) else 0.0
+            )
+            partner.nps = (
+                100.0 * (promoters.get(key, 0) - detractors.get(key, 0)) / answered[key]
+                if answered.get(key)
+                else 0.0
             )
 
     def _compute_last_interaction_date(self):
@@ -416,8 +446,10 @@ class ResPartner(models.Model):
             [
                 ("consumed", "=", True),
                 ("rating", ">", 0),
-                ("rating", "<=", 2),
                 ("create_date", ">=", since),
+                "|",
+                ("rating", "<=", 2),
+                ("nps_category", "=", "detractor"),
             ],
         )
         complaints = self._crm_ext_group_by_commercial(

@@ -109,6 +109,20 @@ class TestCustomer360(TransactionCase):
         self.assertEqual(self.mid.rating_count, 0)
         self.assertEqual(self.mid.satisfaction_avg, 0.0)
 
+    def test_nps_of_last_12_months(self):
+        ratings = self.env["rating.rating"].search(
+            [("partner_id", "=", self.big_contact.id)], order="id"
+        )
+        # NPS answers 10 (promoter) and 3 (detractor) on Big's two ratings
+        ratings[0].write({"nps_answered": True, "nps_score": 10})
+        ratings[1].write({"nps_answered": True, "nps_score": 3})
+        self.big.invalidate_recordset()
+        self.assertEqual(self.big.nps, 0.0)
+        ratings[1].write({"nps_score": 9})
+        self.big.invalidate_recordset()
+        self.assertEqual(self.big.nps, 100.0)
+        self.assertEqual(self.mid.nps, 0.0)
+
     def test_last_interaction_date(self):
         self.assertEqual(self.big.last_interaction_date.date(), self.today)
         self.assertLess(
@@ -183,6 +197,7 @@ class TestCustomer360(TransactionCase):
                 "lifetime_value",
                 "satisfaction_avg",
                 "rating_count",
+                "nps",
                 "last_interaction_date",
                 "open_ticket_count",
                 "helpdesk_ticket_count",
