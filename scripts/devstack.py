@@ -13,6 +13,7 @@ the one that libpq reaches with its usual settings (``PGHOST``, ``PGPORT``,
 import argparse
 import contextlib
 import glob
+import json
 import os
 import re
 import secrets
@@ -303,6 +304,31 @@ class Postgres:
             )
             log("stopped the private PostgreSQL cluster")
 
+    def table_counts(self, dbname, tables):
+        """{table: row count} in ``dbname`` (to compare around an upgrade)."""
+        code = (
+            "import json, os, sys, psycopg2\n"
+            "names = dict(host='H', port='P', user='U', password='W')\n"
+            "kw = {k: os.environ[v] for k, v in names.items() if os.environ.get(v)}\n"
+            "c = psycopg2.connect(dbname=sys.argv[1], connect_timeout=10, **kw)\n"
+            "cr = c.cursor()\n"
+            "out = {}\n"
+            "for table in sys.argv[2:]:\n"
+            "    cr.execute('SELECT count(*) FROM %s' % table)\n"
+            "    out[table] = cr.fetchone()[0]\n"
+            "print(json.dumps(out))\n"
+        )
+        env = dict(os.environ, H=self.host or "", P=str(self.port or ""))
+        env.update(U=self.user or "", W=self.password or "")
+        out = run(
+            [self.python, "-c", code, dbname, *tables],
+            env=env,
+            check=False,
+            capture_output=True,
+            text=True,
+        )
+        return json.loads(out.stdout) if out.returncode == 0 else None
+
     def drop_db(self, name):
         self._sql('DROP DATABASE IF EXISTS "%s" WITH (FORCE)', name)
 
@@ -346,6 +372,17 @@ def odoo_batch(python, pg, db, *extra, logfile, http_port=None):
     with open(logfile) as fh:
         return rc, fh.read()
 
+
+# The module's tables whose rows an upgrade must keep.
+UPGRADE_TABLES = (
+    "customer_feedback",
+    "service_order",
+    "service_technician",
+    "service_sla_policy",
+    "service_sla_escalation",
+    "rating_rating",
+    "helpdesk_ticket",
+)
 
 LOG_LINE = re.compile(
     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (?P<level>[A-Z]+) ", re.MULTILINE
@@ -548,6 +585,29 @@ def cmd_test(args):
             )
             summary.append("install with demo data: FAILED")
             ok = False
+
+        # 3. Upgrade in place, as admins do (-u): every record must survive.
+        before = pg.table_counts(db_live, UPGRADE_TABLES)
+        rc, text = odoo_batch(
+            python,
+            pg,
+            db_live,
+            "-u",
+            MODULE,
+            logfile=os.path.join(logdir, "upgrade.log"),
+        )
+        after = pg.table_counts(db_live, UPGRADE_TABLES)
+        upgrade_ok = (
+            rc == 0 and not log_problems(text) and bool(before) and before == after
+        )
+        total = sum((before or {}).values())
+        summary.append(
+            f"upgrade (-u) of the demo database: {total} records kept "
+            f"-> {'ok' if upgrade_ok else 'FAILED'}"
+        )
+        if not upgrade_ok:
+            print("\n".join(log_problems(text)), before, after, file=sys.stderr)
+        ok = ok and upgrade_ok
         port = free_port()
         server_log = open(os.path.join(logdir, "server.log"), "w")  # noqa: SIM115
         server = subprocess.Popen(
