@@ -33,6 +33,7 @@
         "views/service_sla_views.xml",
         "views/service_order_views.xml",
         "views/service_order_templates.xml",
+        "views/customer_equipment_views.xml",
         "report/customer_satisfaction_report_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",

@@ -4,6 +4,8 @@ from . import service_skill
 from . import service_zone
 from . import service_technician
 from . import service_order
+from . import customer_equipment
+from . import stock_move
 from . import product_template
 from . import customer_feedback
 from . import helpdesk_ticket

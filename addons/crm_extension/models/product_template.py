@@ -20,3 +20,13 @@ class ProductTemplate(models.Model):
         default="installation",
     )
     service_skill_ids = fields.Many2many("service.skill", string="Required Skills")
+    is_installed_base = fields.Boolean(
+        string="Installed Base",
+        help="Delivering this product registers the customer's equipment, one "
+        "record per serial.",
+    )
+    warranty_months = fields.Integer(help="Warranty from the delivery, in months.")
+    maintenance_interval_days = fields.Integer(
+        string="Maintenance Every (days)",
+        help="Preventive maintenance interval of the delivered equipment.",
+    )

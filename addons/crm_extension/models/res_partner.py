@@ -56,6 +56,9 @@ class ResPartner(models.Model):
     service_order_count = fields.Integer(
         compute="_compute_service_order_count", groups="base.group_user"
     )
+    equipment_count = fields.Integer(
+        compute="_compute_equipment_count", groups="base.group_user"
+    )
     satisfaction_avg = fields.Float(
         groups="base.group_user",
         string="Satisfaction",
@@ -205,6 +208,28 @@ class ResPartner(models.Model):
             partner.service_order_count = counts.get(
                 partner.commercial_partner_id.id, 0
             )
+
+    def _compute_equipment_count(self):
+        counts = self._crm_ext_group_by_commercial(
+            "customer.equipment",
+            "commercial_partner_id",
+            "__count",
+            [("state", "=", "active")],
+            sudo=False,
+        )
+        for partner in self:
+            partner.equipment_count = counts.get(partner.commercial_partner_id.id, 0)
+
+    def action_view_equipment(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_extension.action_customer_equipment"
+        )
+        action["domain"] = [
+            ("commercial_partner_id", "=", self.commercial_partner_id.id)
+        ]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
 
     def action_view_service_orders(self):
         self.ensure_one()

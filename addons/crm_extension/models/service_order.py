@@ -54,6 +54,9 @@ class ServiceOrder(models.Model):
         "sale.order.line", index="btree_not_null", copy=False
     )
     feedback_id = fields.Many2one("customer.feedback", index="btree_not_null")
+    equipment_id = fields.Many2one(
+        "customer.equipment", index="btree_not_null", tracking=True
+    )
     service_type = fields.Selection(
         [
             ("repair", "Repair"),

@@ -21,6 +21,13 @@ MATRIX = {
         "user": "rwc",
         "manager": "rwcu",
     },
+    "customer.equipment": {
+        "portal": "r",
+        "employee": "r",
+        "technician": "rw",
+        "user": "rwc",
+        "manager": "rwcu",
+    },
     "service.technician": {
         "employee": "r",
         "technician": "r",

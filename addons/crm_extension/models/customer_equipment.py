@@ -1,0 +1,227 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class CustomerEquipment(models.Model):
+    """A unit the customer owns: sold by us (product and lot) or third-party
+    equipment (free-text serial, no product needed).
+
+    Deliveries of products marked *Installed base* create one record per
+    serial (or per unit when the product is not tracked), once per delivered
+    move line. Breakdowns are the done repair service orders on the unit."""
+
+    _name = "customer.equipment"
+    _description = "Customer Equipment"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "partner_id, name, id"
+
+    name = fields.Char(required=True, tracking=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, tracking=True
+    )
+    commercial_partner_id = fields.Many2one(
+        related="partner_id.commercial_partner_id", store=True, index=True
+    )
+    site_partner_id = fields.Many2one(
+        "res.partner",
+        string="Site",
+        compute="_compute_site_partner_id",
+        store=True,
+        readonly=False,
+    )
+    product_id = fields.Many2one("product.product", index="btree_not_null")
+    lot_id = fields.Many2one("stock.lot", string="Lot/Serial", index="btree_not_null")
+    serial = fields.Char(
+        compute="_compute_serial",
+        store=True,
+        readonly=False,
+        index=True,
+        help="The serial number: the lot's name, or free text for equipment "
+        "that is not one of our lots.",
+    )
+    install_date = fields.Date(default=fields.Date.context_today, tracking=True)
+    warranty_end_date = fields.Date(tracking=True)
+    under_warranty = fields.Boolean(
+        compute="_compute_under_warranty", search="_search_under_warranty"
+    )
+    sale_order_id = fields.Many2one("sale.order", index="btree_not_null")
+    move_line_id = fields.Many2one(
+        "stock.move.line", string="Delivered By", readonly=True, copy=False
+    )
+    service_order_ids = fields.One2many("service.order", "equipment_id")
+    service_order_count = fields.Integer(compute="_compute_service_stats")
+    breakdown_count = fields.Integer(compute="_compute_service_stats")
+    mtbf_days = fields.Float(
+        string="MTBF (days)",
+        compute="_compute_service_stats",
+        help="Mean time between failures: days in service divided by the "
+        "number of breakdowns (done repair orders).",
+    )
+    maintenance_interval_days = fields.Integer(string="Maintenance Every (days)")
+    next_maintenance_date = fields.Date(
+        compute="_compute_next_maintenance_date", store=True, readonly=False
+    )
+    state = fields.Selection(
+        [("active", "Active"), ("retired", "Retired")],
+        default="active",
+        required=True,
+        tracking=True,
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+
+    @api.depends("partner_id")
+    def _compute_site_partner_id(self):
+        for equipment in self:
+            if not equipment.site_partner_id:
+                equipment.site_partner_id = equipment.partner_id
+
+    @api.depends("lot_id")
+    def _compute_serial(self):
+        for equipment in self:
+            if equipment.lot_id:
+                equipment.serial = equipment.lot_id.name
+
+    @api.depends("warranty_end_date")
+    def _compute_under_warranty(self):
+        today = fields.Date.context_today(self)
+        for equipment in self:
+            equipment.under_warranty = bool(
+                equipment.warranty_end_date and equipment.warranty_end_date >= today
+            )
+
+    def _search_under_warranty(self, operator, value):
+        if operator not in ("=", "!="):
+            raise ValidationError(self.env._("Search warranty with = or != only."))
+        today = fields.Date.context_today(self)
+        positive = (operator == "=") == bool(value)
+        if positive:
+            return [("warranty_end_date", ">=", today)]
+        return [
+            "|",
+            ("warranty_end_date", "=", False),
+            ("warranty_end_date", "<", today),
+        ]
+
+    @api.depends("install_date", "maintenance_interval_days")
+    def _compute_next_maintenance_date(self):
+        for equipment in self:
+            if equipment.maintenance_interval_days and equipment.install_date:
+                equipment.next_maintenance_date = equipment.install_date + timedelta(
+                    days=equipment.maintenance_interval_days
+                )
+
+    def _compute_service_stats(self):
+        Order = self.env["service.order"]
+        totals = dict(
+            Order._read_group(
+                [("equipment_id", "in", self.ids)], ["equipment_id"], ["__count"]
+            )
+        )
+        breakdowns = dict(
+            Order._read_group(
+                [
+                    ("equipment_id", "in", self.ids),
+                    ("service_type", "=", "repair"),
+                    ("state", "=", "done"),
+                ],
+                ["equipment_id"],
+                ["__count"],
+            )
+        )
+        today = fields.Date.context_today(self)
+        for equipment in self:
+            equipment.service_order_count = totals.get(equipment, 0)
+            count = breakdowns.get(equipment, 0)
+            equipment.breakdown_count = count
+            days = (
+                (today - equipment.install_date).days if equipment.install_date else 0
+            )
+            equipment.mtbf_days = days / count if count else 0.0
+
+    @api.constrains("serial", "product_id", "company_id")
+    def _check_serial_unique(self):
+        for equipment in self.filtered("serial"):
+            twin = self.search_count(
+                [
+                    ("id", "!=", equipment.id),
+                    ("serial", "=", equipment.serial),
+                    ("product_id", "=", equipment.product_id.id),
+                    ("company_id", "=", equipment.company_id.id),
+                ]
+            )
+            if twin:
+                raise ValidationError(
+                    self.env._(
+                        "Serial %(serial)s is already registered for %(product)s.",
+                        serial=equipment.serial,
+                        product=equipment.product_id.display_name
+                        or self.env._("third-party equipment"),
+                    )
+                )
+
+    def action_view_service_orders(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_extension.action_service_order"
+        )
+        action["domain"] = [("equipment_id", "=", self.id)]
+        action["context"] = {
+            "default_equipment_id": self.id,
+            "default_partner_id": self.partner_id.id,
+        }
+        return action
+
+    @api.model
+    def _create_from_move_lines(self, move_lines):
+        """Equipment for delivered move lines of installed-base products, once.
+
+        One record per serial; a line without a lot gives one record per unit."""
+        lines = move_lines.filtered(
+            lambda ml: (
+                ml.product_id.is_installed_base
+                and ml.location_dest_id.usage == "customer"
+                and ml.quantity > 0
+            )
+        )
+        if not lines:
+            return self.browse()
+        done = set(self.search([("move_line_id", "in", lines.ids)]).move_line_id.ids)
+        vals_list = []
+        for line in lines.filtered(lambda ml: ml.id not in done):
+            move = line.move_id
+            partner = move.picking_id.partner_id or move.partner_id
+            order = move.sale_line_id.order_id
+            customer = order.partner_id or partner.commercial_partner_id
+            date_done = fields.Date.to_date(move.date) or fields.Date.context_today(
+                self
+            )
+            months = line.product_id.warranty_months
+            base = {
+                "name": line.product_id.display_name,
+                "partner_id": customer.id,
+                "site_partner_id": partner.id,
+                "product_id": line.product_id.id,
+                "sale_order_id": order.id,
+                "move_line_id": line.id,
+                "install_date": date_done,
+                "warranty_end_date": date_done + relativedelta(months=months)
+                if months
+                else False,
+                "maintenance_interval_days": line.product_id.maintenance_interval_days,
+                "company_id": move.company_id.id,
+            }
+            if line.lot_id:
+                vals_list.append({**base, "lot_id": line.lot_id.id})
+            else:
+                vals_list += [
+                    {**base, "serial": f"{line.reference}/{unit + 1}"}
+                    for unit in range(int(line.quantity))
+                ]
+        return self.create(vals_list)
