@@ -179,6 +179,63 @@ class CustomerEquipment(models.Model):
         return action
 
     @api.model
+    def _cron_schedule_maintenance(self, horizon_days=30):
+        """Maintenance service orders for active equipment due within the
+        horizon, in one batch; a unit that already has an open maintenance
+        order gets no second one, so running it twice creates nothing more."""
+        limit = fields.Date.context_today(self) + timedelta(days=horizon_days)
+        due = self.search(
+            [
+                ("state", "=", "active"),
+                ("next_maintenance_date", "!=", False),
+                ("next_maintenance_date", "<=", limit),
+            ]
+        )
+        if not due:
+            return self.env["service.order"]
+        planned = {
+            equipment.id
+            for [equipment] in self.env["service.order"]._read_group(
+                [
+                    ("equipment_id", "in", due.ids),
+                    ("service_type", "=", "maintenance"),
+                    ("state", "in", ("draft", "scheduled", "in_progress")),
+                ],
+                ["equipment_id"],
+            )
+        }
+        return (
+            self.env["service.order"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "partner_id": equipment.partner_id.id,
+                        "site_partner_id": equipment.site_partner_id.id,
+                        "equipment_id": equipment.id,
+                        "service_type": "maintenance",
+                        "date_deadline": fields.Datetime.to_datetime(
+                            equipment.next_maintenance_date
+                        ),
+                        "description": self.env._(
+                            "Preventive maintenance of %s", equipment.display_name
+                        ),
+                        "company_id": equipment.company_id.id,
+                    }
+                    for equipment in due
+                    if equipment.id not in planned
+                ]
+            )
+        )
+
+    def _maintenance_done(self, done_date):
+        """A maintenance visit is done: the next one is an interval later."""
+        for equipment in self.filtered("maintenance_interval_days"):
+            equipment.next_maintenance_date = done_date + timedelta(
+                days=equipment.maintenance_interval_days
+            )
+
+    @api.model
     def _create_from_move_lines(self, move_lines):
         """Equipment for delivered move lines of installed-base products, once.
 

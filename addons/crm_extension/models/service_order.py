@@ -371,6 +371,9 @@ class ServiceOrder(models.Model):
     def action_done(self):
         self._check_state(("in_progress",), self.env._("finish"))
         self.write({"state": "done", "date_done": fields.Datetime.now()})
+        self.filtered(
+            lambda o: o.service_type == "maintenance"
+        ).equipment_id._maintenance_done(fields.Date.context_today(self))
         self._send_done_emails()
         return True
 

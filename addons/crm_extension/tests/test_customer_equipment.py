@@ -142,6 +142,45 @@ class TestCustomerEquipment(ServiceCommon):
         self.assertEqual(self.customer_contact.equipment_count, 2)
         self.assertEqual(self.other_customer.equipment_count, 0)
 
+    def test_maintenance_cron_is_idempotent(self):
+        today = fields.Date.context_today(self.env.user)
+        due, later = self.env["customer.equipment"].create(
+            [
+                {
+                    "name": "Due",
+                    "partner_id": self.customer.id,
+                    "serial": "MAINT-1",
+                    "install_date": today - relativedelta(days=360),
+                    "maintenance_interval_days": 365,
+                },
+                {
+                    "name": "Later",
+                    "partner_id": self.customer.id,
+                    "serial": "MAINT-2",
+                    "install_date": today,
+                    "maintenance_interval_days": 365,
+                },
+            ]
+        )
+        Equipment = self.env["customer.equipment"]
+        first = Equipment._cron_schedule_maintenance(horizon_days=30)
+        self.assertEqual(first.equipment_id, due)
+        self.assertEqual(first.service_type, "maintenance")
+        self.assertEqual(first.partner_id, self.customer)
+        second = Equipment._cron_schedule_maintenance(horizon_days=30)
+        self.assertFalse(second)
+        self.assertEqual(
+            self.env["service.order"].search_count(
+                [("equipment_id", "in", (due | later).ids)]
+            ),
+            1,
+        )
+        # the visit is done: the next one moves a year on, nothing is due
+        first.write({"state": "in_progress"})
+        first.action_done()
+        self.assertEqual(due.next_maintenance_date, today + relativedelta(days=365))
+        self.assertFalse(Equipment._cron_schedule_maintenance(horizon_days=30))
+
     def test_serial_unique_per_product(self):
         values = {"name": "Chiller", "partner_id": self.customer.id, "serial": "DUP-1"}
         self.env["customer.equipment"].create(values)
