@@ -4,6 +4,7 @@ from . import service_skill
 from . import service_zone
 from . import service_technician
 from . import service_order
+from . import service_order_line
 from . import customer_equipment
 from . import stock_move
 from . import product_template

@@ -30,3 +30,11 @@ class ProductTemplate(models.Model):
         string="Maintenance Every (days)",
         help="Preventive maintenance interval of the delivered equipment.",
     )
+    supplier_warranty = fields.Boolean(
+        help="The vendor's warranty covers this part: parts used under "
+        "warranty are claimed back from the main vendor.",
+    )
+    allow_negative_stock = fields.Boolean(
+        help="Service orders may take this product from a van or warehouse "
+        "that does not hold it (the stock goes negative).",
+    )

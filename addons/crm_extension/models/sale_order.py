@@ -30,6 +30,15 @@ class SaleOrder(models.Model):
         for order in self:
             order.service_order_count = counts.get(order, 0)
 
+    def _get_invoiceable_lines(self, final=False):
+        """Billing a service order invoices its own lines only, not the rest
+        of the originating sale order."""
+        lines = super()._get_invoiceable_lines(final=final)
+        only_ids = self.env.context.get("service_billing_line_ids")
+        if only_ids is not None:
+            lines = lines.filtered(lambda line: line.id in only_ids)
+        return lines
+
     def _action_confirm(self):
         res = super()._action_confirm()
         self._create_service_orders()

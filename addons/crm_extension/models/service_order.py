@@ -3,7 +3,7 @@ from collections import defaultdict
 from datetime import timedelta
 from urllib.parse import quote_plus
 
-from odoo import api, fields, models, tools
+from odoo import Command, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 
 from ..tools import dispatch_solver
@@ -129,6 +129,25 @@ class ServiceOrder(models.Model):
     )
     map_url = fields.Char(compute="_compute_map_url")
     color = fields.Integer(related="technician_id.color")
+    line_ids = fields.One2many("service.order.line", "order_id", string="Parts")
+    move_ids = fields.One2many("stock.move", "service_order_id", readonly=True)
+    move_count = fields.Integer(compute="_compute_move_count")
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    amount_charged = fields.Monetary(
+        compute="_compute_amounts",
+        store=True,
+        help="What the customer is billed: the chargeable lines.",
+    )
+    amount_cost = fields.Monetary(
+        compute="_compute_amounts",
+        store=True,
+        help="The cost of every line used, warranty lines included.",
+    )
+    amount_margin = fields.Monetary(compute="_compute_amounts", store=True)
+    invoice_ids = fields.Many2many(
+        "account.move", compute="_compute_invoice_ids", string="Invoices"
+    )
+    invoice_count = fields.Integer(compute="_compute_invoice_ids")
 
     _sql_constraints = [
         (
@@ -204,6 +223,33 @@ class ServiceOrder(models.Model):
                 if query
                 else False
             )
+
+    @api.depends("line_ids.price_subtotal", "line_ids.cost_amount")
+    def _compute_amounts(self):
+        for order in self:
+            order.amount_charged = sum(order.line_ids.mapped("price_subtotal"))
+            order.amount_cost = sum(order.line_ids.mapped("cost_amount"))
+            order.amount_margin = order.amount_charged - order.amount_cost
+
+    def _compute_move_count(self):
+        counts = dict(
+            self.env["stock.move"]._read_group(
+                [("service_order_id", "in", self.ids)],
+                ["service_order_id"],
+                ["__count"],
+            )
+        )
+        for order in self:
+            order.move_count = counts.get(order, 0)
+
+    @api.depends("line_ids.sale_line_id.invoice_lines", "line_ids.warranty_claim_id")
+    def _compute_invoice_ids(self):
+        for order in self:
+            order.invoice_ids = (
+                order.line_ids.sale_line_id.invoice_lines.move_id
+                | order.line_ids.warranty_claim_id
+            )
+            order.invoice_count = len(order.invoice_ids)
 
     def _compute_access_url(self):
         res = super()._compute_access_url()
@@ -329,7 +375,25 @@ class ServiceOrder(models.Model):
         self._check_schedule_values(vals)
         if "signature" in vals and vals["signature"] and "signed_on" not in vals:
             vals["signed_on"] = fields.Datetime.now()
-        return super().write(vals)
+        res = super().write(vals)
+        if "technician_id" in vals:
+            # the parts now come from the new technician's van
+            lines = self.filtered(
+                lambda o: o.state in ACTIVE_STATES
+            ).line_ids._stock_lines()
+            lines._cancel_moves()
+            lines._reserve()
+        return res
+
+    def _check_parts_editable(self):
+        locked = self.filtered(lambda o: o.state in ("done", "cancelled"))
+        if locked:
+            raise UserError(
+                self.env._(
+                    "The parts of %s can no longer change: it is done or cancelled.",
+                    locked[0].name,
+                )
+            )
 
     # ------------------------------------------------------------------
     # Actions: the state machine
@@ -360,6 +424,7 @@ class ServiceOrder(models.Model):
                     incomplete[0].name,
                 )
             )
+        self.line_ids._reserve()
         self.write({"state": "scheduled"})
         return True
 
@@ -370,7 +435,10 @@ class ServiceOrder(models.Model):
 
     def action_done(self):
         self._check_state(("in_progress",), self.env._("finish"))
+        self.line_ids._consume()
         self.write({"state": "done", "date_done": fields.Datetime.now()})
+        self._bill_lines()
+        self._claim_warranty()
         self.filtered(
             lambda o: o.service_type == "maintenance"
         ).equipment_id._maintenance_done(fields.Date.context_today(self))
@@ -379,6 +447,7 @@ class ServiceOrder(models.Model):
 
     def action_cancel(self):
         self._check_state(("draft", "scheduled", "in_progress"), self.env._("cancel"))
+        self.line_ids._cancel_moves()
         self.write({"state": "cancelled"})
         return True
 
@@ -615,6 +684,132 @@ class ServiceOrder(models.Model):
         raise ValidationError(
             self.env._("Name the customer with partner_id, partner_ref or email.")
         )
+
+    def _get_billing_sale_order(self):
+        """The sale order that bills the visit: the originating one while it
+        is confirmed and open, otherwise a new confirmed one for the customer."""
+        self.ensure_one()
+        sale = self.sale_order_id
+        if sale.state == "sale" and not sale.locked:
+            return sale
+        sale = (
+            self.env["sale.order"]
+            .sudo()
+            .with_company(self.company_id)
+            .with_context(skip_procurement=True)
+            .create(
+                {
+                    "partner_id": self.partner_id.id,
+                    "origin": self.name,
+                    "company_id": self.company_id.id,
+                }
+            )
+        )
+        sale.action_confirm()
+        return sale
+
+    def _bill_lines(self):
+        """Chargeable lines go onto a sale order (no second delivery: the
+        service moves are the sale lines' deliveries) and are invoiced through
+        the standard sale flow, as a draft invoice per order."""
+        sales = self.env["sale.order"]
+        billed = self.env["sale.order.line"]
+        for order in self:
+            lines = order.line_ids.filtered(
+                lambda line: (
+                    line.chargeable and line.quantity_used > 0 and not line.sale_line_id
+                )
+            )
+            if not lines:
+                continue
+            sale = order._get_billing_sale_order()
+            sale_lines = (
+                self.env["sale.order.line"]
+                .sudo()
+                .with_context(skip_procurement=True)
+                .create([line._prepare_sale_line_vals(sale) for line in lines])
+            )
+            for line, sale_line in zip(lines, sale_lines, strict=True):
+                line.sudo().sale_line_id = sale_line
+                if line.line_type == "part":
+                    line.move_ids.filtered(
+                        lambda m: m.state == "done"
+                    ).sudo().sale_line_id = sale_line
+                else:
+                    sale_line.qty_delivered = line.quantity_used
+            sales |= sale
+            billed |= sale_lines
+        if sales:
+            sales.with_context(
+                skip_procurement=True, service_billing_line_ids=billed.ids
+            )._create_invoices()
+        return sales
+
+    def _claim_warranty(self):
+        """Parts covered by a supplier's warranty: one draft vendor credit
+        note per order and vendor, at cost, to claim them back."""
+        vals_list, claimed = [], []
+        for order in self:
+            lines = order.line_ids.filtered(
+                lambda line: (
+                    line.warranty_vendor_id
+                    and not line.chargeable
+                    and line.quantity_used > 0
+                    and not line.warranty_claim_id
+                )
+            )
+            for vendor in lines.warranty_vendor_id:
+                vendor_lines = lines.filtered(
+                    lambda line, vendor=vendor: line.warranty_vendor_id == vendor
+                )
+                claimed.append(vendor_lines)
+                vals_list.append(
+                    {
+                        "move_type": "in_refund",
+                        "partner_id": vendor.id,
+                        "company_id": order.company_id.id,
+                        "ref": self.env._("Warranty claim %s", order.name),
+                        "invoice_origin": order.name,
+                        "invoice_line_ids": [
+                            Command.create(
+                                {
+                                    "product_id": line.product_id.id,
+                                    "name": f"{order.name}: "
+                                    f"{line.product_id.display_name}"
+                                    + (f" ({line.lot_id.name})" if line.lot_id else ""),
+                                    "quantity": line.quantity_used,
+                                    "product_uom_id": line.product_uom_id.id,
+                                    "price_unit": line.product_id.standard_price,
+                                }
+                            )
+                            for line in vendor_lines
+                        ],
+                    }
+                )
+        if not vals_list:
+            return self.env["account.move"]
+        claims = self.env["account.move"].sudo().create(vals_list)
+        for lines, claim in zip(claimed, claims, strict=True):
+            lines.sudo().warranty_claim_id = claim
+        return claims
+
+    def action_view_moves(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "stock.stock_move_action"
+        )
+        action["domain"] = [("service_order_id", "=", self.id)]
+        action["context"] = {"create": False}
+        return action
+
+    def action_view_invoices(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        action["domain"] = [("id", "in", self.invoice_ids.ids)]
+        action["context"] = {"create": False}
+        return action
 
     def _send_done_emails(self):
         """The service report and a rating request (token links), in one

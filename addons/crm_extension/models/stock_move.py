@@ -1,9 +1,37 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import models
+from odoo import fields, models
 
 
 class StockMove(models.Model):
     _inherit = "stock.move"
+
+    service_line_id = fields.Many2one(
+        "service.order.line", index="btree_not_null", copy=False
+    )
+    service_order_id = fields.Many2one(
+        related="service_line_id.order_id", store=True, index="btree_not_null"
+    )
+
+    def _update_reserved_quantity(
+        self,
+        need,
+        location_id,
+        lot_id=None,
+        package_id=None,
+        owner_id=None,
+        strict=True,
+    ):
+        """A service part reserves the lot its line names."""
+        if not lot_id and self.service_line_id.lot_id:
+            lot_id = self.service_line_id.lot_id
+        return super()._update_reserved_quantity(
+            need,
+            location_id,
+            lot_id=lot_id,
+            package_id=package_id,
+            owner_id=owner_id,
+            strict=strict,
+        )
 
     def _action_done(self, cancel_backorder=False):
         moves = super()._action_done(cancel_backorder=cancel_backorder)

@@ -28,6 +28,12 @@ MATRIX = {
         "user": "rwc",
         "manager": "rwcu",
     },
+    "service.order.line": {
+        "portal": "r",
+        "technician": "rwcu",
+        "user": "rwcu",
+        "manager": "rwcu",
+    },
     "service.technician": {
         "employee": "r",
         "technician": "r",

@@ -1,0 +1,465 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_compare, float_is_zero
+
+# set by the billing of a done order, when its lines are otherwise locked
+BILLING_FIELDS = {"sale_line_id", "warranty_claim_id"}
+
+
+class ServiceOrderLine(models.Model):
+    """A spare part or labour on a service order.
+
+    Parts are real stock moves from the technician's van (or the warehouse)
+    to the customer: reserved when the order is scheduled, done when the
+    order is done; what was planned but not used goes back to where it came
+    from by a reverse move. Chargeable lines are billed through a sale order;
+    lines covered by a warranty only book their cost."""
+
+    _name = "service.order.line"
+    _description = "Service Order Line"
+    _order = "order_id, sequence, id"
+
+    order_id = fields.Many2one(
+        "service.order", required=True, ondelete="cascade", index=True
+    )
+    sequence = fields.Integer(default=10)
+    company_id = fields.Many2one(related="order_id.company_id", store=True)
+    state = fields.Selection(related="order_id.state")
+    line_type = fields.Selection(
+        [("part", "Part"), ("labour", "Labour")], required=True, default="part"
+    )
+    product_id = fields.Many2one(
+        "product.product",
+        required=True,
+        domain="[('type', '=', line_type == 'labour' and 'service' or 'consu')]",
+    )
+    product_tracking = fields.Selection(related="product_id.tracking")
+    lot_id = fields.Many2one(
+        "stock.lot",
+        string="Lot/Serial",
+        domain="[('product_id', '=', product_id)]",
+        index="btree_not_null",
+    )
+    quantity = fields.Float(
+        string="Planned",
+        default=1.0,
+        required=True,
+        digits="Product Unit of Measure",
+        help="The quantity taken for the visit: it is reserved when the order "
+        "is scheduled.",
+    )
+    quantity_used = fields.Float(
+        string="Used",
+        compute="_compute_quantity_used",
+        store=True,
+        precompute=True,
+        readonly=False,
+        digits="Product Unit of Measure",
+        help="What the visit used: it is billed; the rest goes back by a "
+        "reverse move when the order is done.",
+    )
+    product_uom_id = fields.Many2one(
+        "uom.uom",
+        string="Unit",
+        compute="_compute_product_uom_id",
+        store=True,
+        precompute=True,
+        readonly=False,
+        required=True,
+    )
+    location_id = fields.Many2one(
+        "stock.location",
+        string="Source",
+        compute="_compute_location_id",
+        store=True,
+        precompute=True,
+        readonly=False,
+        domain="[('usage', '=', 'internal')]",
+        help="Where the part comes from: the technician's van, or the "
+        "warehouse when the technician has none.",
+    )
+    currency_id = fields.Many2one(related="order_id.company_id.currency_id")
+    price_unit = fields.Monetary(
+        compute="_compute_price_unit",
+        store=True,
+        precompute=True,
+        readonly=False,
+        help="The customer's pricelist price.",
+    )
+    chargeable = fields.Boolean(
+        compute="_compute_chargeable",
+        store=True,
+        precompute=True,
+        readonly=False,
+        help="Billed to the customer. Lines on equipment under warranty are "
+        "not chargeable by default: they only book their cost.",
+    )
+    price_subtotal = fields.Monetary(
+        string="Charged", compute="_compute_amounts", store=True
+    )
+    cost_amount = fields.Monetary(string="Cost", compute="_compute_amounts", store=True)
+    warranty_vendor_id = fields.Many2one(
+        "res.partner",
+        compute="_compute_warranty_vendor_id",
+        store=True,
+        readonly=False,
+        help="The supplier whose warranty covers this part: a draft vendor "
+        "credit note claims its cost when the order is done.",
+    )
+    move_ids = fields.One2many("stock.move", "service_line_id", readonly=True)
+    sale_line_id = fields.Many2one(
+        "sale.order.line", readonly=True, copy=False, index="btree_not_null"
+    )
+    warranty_claim_id = fields.Many2one("account.move", readonly=True, copy=False)
+
+    _sql_constraints = [
+        (
+            "quantity_positive",
+            "CHECK(quantity > 0)",
+            "The planned quantity of a line must be positive.",
+        ),
+    ]
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    @api.depends("quantity")
+    def _compute_quantity_used(self):
+        for line in self:
+            line.quantity_used = line.quantity
+
+    @api.depends("product_id")
+    def _compute_product_uom_id(self):
+        for line in self:
+            if not line.product_uom_id or (
+                line.product_uom_id.category_id != line.product_id.uom_id.category_id
+            ):
+                line.product_uom_id = line.product_id.uom_id
+
+    @api.depends("line_type", "order_id.technician_id", "order_id.company_id")
+    def _compute_location_id(self):
+        warehouses = {}
+        for line in self:
+            if line.line_type != "part":
+                line.location_id = False
+                continue
+            van = line.order_id.technician_id.van_location_id
+            if van:
+                line.location_id = van
+                continue
+            company = line.order_id.company_id or self.env.company
+            if company not in warehouses:
+                warehouses[company] = self.env["stock.warehouse"].search(
+                    [("company_id", "=", company.id)], limit=1
+                )
+            line.location_id = warehouses[company].lot_stock_id
+
+    @api.depends("product_id", "quantity", "product_uom_id", "order_id.partner_id")
+    def _compute_price_unit(self):
+        for line in self:
+            if not line.product_id:
+                line.price_unit = 0.0
+                continue
+            pricelist = line.order_id.partner_id.property_product_pricelist
+            if pricelist:
+                line.price_unit = pricelist._get_product_price(
+                    line.product_id, line.quantity or 1.0, uom=line.product_uom_id
+                )
+            else:
+                line.price_unit = line.product_id.lst_price
+
+    @api.depends("order_id.equipment_id.warranty_end_date")
+    def _compute_chargeable(self):
+        for line in self:
+            line.chargeable = not line.order_id.equipment_id.under_warranty
+
+    @api.depends(
+        "chargeable", "quantity_used", "price_unit", "product_id.standard_price"
+    )
+    def _compute_amounts(self):
+        for line in self:
+            line.price_subtotal = (
+                line.quantity_used * line.price_unit if line.chargeable else 0.0
+            )
+            line.cost_amount = line.quantity_used * line.product_id.standard_price
+
+    @api.depends("chargeable", "product_id")
+    def _compute_warranty_vendor_id(self):
+        for line in self:
+            product = line.product_id
+            if line.chargeable or not product.supplier_warranty:
+                line.warranty_vendor_id = False
+            else:
+                line.warranty_vendor_id = product.seller_ids[:1].partner_id
+
+    # ------------------------------------------------------------------
+    # Constraints
+    # ------------------------------------------------------------------
+    @api.constrains("line_type", "product_id", "lot_id", "quantity", "quantity_used")
+    def _check_line(self):
+        for line in self:
+            product = line.product_id
+            if line.line_type == "labour" and product.type != "service":
+                raise ValidationError(
+                    self.env._(
+                        "%s is not a service: labour lines take service products.",
+                        product.display_name,
+                    )
+                )
+            if line.line_type == "part" and product.type != "consu":
+                raise ValidationError(
+                    self.env._(
+                        "%s is a service: record it as a labour line.",
+                        product.display_name,
+                    )
+                )
+            if line.lot_id and line.lot_id.product_id != product:
+                raise ValidationError(
+                    self.env._(
+                        "Lot %(lot)s is not a lot of %(product)s.",
+                        lot=line.lot_id.name,
+                        product=product.display_name,
+                    )
+                )
+            if (
+                product.tracking == "serial"
+                and line.line_type == "part"
+                and float_compare(
+                    line.quantity, 1.0, precision_rounding=line.product_uom_id.rounding
+                )
+                > 0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%s is tracked by serial number: one line per serial, "
+                        "quantity 1.",
+                        product.display_name,
+                    )
+                )
+            if line.quantity_used < 0 or (
+                float_compare(
+                    line.quantity_used,
+                    line.quantity,
+                    precision_rounding=line.product_uom_id.rounding,
+                )
+                > 0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(product)s: the used quantity (%(used)s) must be between "
+                        "0 and the planned quantity (%(planned)s); plan more first.",
+                        product=product.display_name,
+                        used=line.quantity_used,
+                        planned=line.quantity,
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        orders = self.env["service.order"].browse(
+            [vals["order_id"] for vals in vals_list if vals.get("order_id")]
+        )
+        orders._check_parts_editable()
+        lines = super().create(vals_list)
+        lines.filtered(
+            lambda line: line.order_id.state in ("scheduled", "in_progress")
+        )._reserve()
+        return lines
+
+    def write(self, vals):
+        if set(vals) - BILLING_FIELDS:
+            self.order_id._check_parts_editable()
+        stock_fields = {
+            "product_id",
+            "lot_id",
+            "quantity",
+            "product_uom_id",
+            "location_id",
+        }
+        res = super().write(vals)
+        if stock_fields & set(vals):
+            reserved = self.filtered(
+                lambda line: line.order_id.state in ("scheduled", "in_progress")
+            )
+            reserved._cancel_moves()
+            reserved._reserve()
+        return res
+
+    def unlink(self):
+        self.order_id._check_parts_editable()
+        self._cancel_moves()
+        return super().unlink()
+
+    # ------------------------------------------------------------------
+    # Stock
+    # ------------------------------------------------------------------
+    def _stock_lines(self):
+        return self.filtered(lambda line: line.line_type == "part")
+
+    def _active_moves(self):
+        return self.move_ids.filtered(lambda m: m.state not in ("done", "cancel"))
+
+    def _check_availability(self):
+        """Refuse, before anything is created, lines without the lot they need
+        or whose source does not hold enough free stock (unless the product
+        allows negative stock)."""
+        Quant = self.env["stock.quant"].sudo()
+        needs = defaultdict(float)
+        for line in self:
+            if line.product_id.tracking != "none" and not line.lot_id:
+                raise UserError(
+                    self.env._(
+                        "%(order)s: choose the lot/serial of %(product)s.",
+                        order=line.order_id.name,
+                        product=line.product_id.display_name,
+                    )
+                )
+            if not line.location_id:
+                raise UserError(
+                    self.env._(
+                        "%(order)s: choose where %(product)s comes from.",
+                        order=line.order_id.name,
+                        product=line.product_id.display_name,
+                    )
+                )
+            if line.product_id.is_storable:
+                qty = line.product_uom_id._compute_quantity(
+                    line.quantity, line.product_id.uom_id
+                )
+                needs[(line.product_id, line.location_id, line.lot_id)] += qty
+        for (product, location, lot), need in needs.items():
+            if product.allow_negative_stock:
+                continue
+            available = Quant._get_available_quantity(
+                product, location, lot_id=lot or None
+            )
+            if (
+                float_compare(
+                    need, available, precision_rounding=product.uom_id.rounding
+                )
+                > 0
+            ):
+                raise UserError(
+                    self.env._(
+                        "Not enough %(product)s%(lot)s in %(location)s: "
+                        "%(available)s %(uom)s free, %(need)s needed. Replenish "
+                        "the van or take the part from the warehouse.",
+                        product=product.display_name,
+                        lot=f" ({lot.name})" if lot else "",
+                        location=location.display_name,
+                        available=available,
+                        need=need,
+                        uom=product.uom_id.name,
+                    )
+                )
+
+    def _prepare_move_vals(self):
+        self.ensure_one()
+        order = self.order_id
+        partner = order.site_partner_id or order.partner_id
+        return {
+            "name": f"{order.name}: {self.product_id.display_name}",
+            "origin": order.name,
+            "product_id": self.product_id.id,
+            "product_uom_qty": self.quantity,
+            "product_uom": self.product_uom_id.id,
+            "location_id": self.location_id.id,
+            "location_dest_id": partner.property_stock_customer.id,
+            "partner_id": partner.id,
+            "company_id": order.company_id.id,
+            "service_line_id": self.id,
+        }
+
+    def _reserve(self):
+        """Create and reserve the stock moves of the part lines (set-wise)."""
+        lines = self._stock_lines().filtered(lambda line: not line._active_moves())
+        if not lines:
+            return self.env["stock.move"]
+        lines._check_availability()
+        moves = (
+            self.env["stock.move"]
+            .sudo()
+            .create([line._prepare_move_vals() for line in lines])
+        )
+        moves._action_confirm()
+        moves._action_assign()
+        return moves
+
+    def _cancel_moves(self):
+        moves = self._active_moves()
+        if moves:
+            moves.sudo()._action_cancel()
+
+    def _consume(self):
+        """The order is done: the planned parts go to the customer, the unused
+        ones come back by a reverse move (with the same lot)."""
+        lines = self._stock_lines()
+        lines._reserve()  # lines planned on a draft order done straight away
+        moves = lines._active_moves().sudo()
+        for move in moves:
+            line = move.service_line_id
+            if (
+                float_compare(
+                    move.quantity,
+                    move.product_uom_qty,
+                    precision_rounding=move.product_uom.rounding,
+                )
+                < 0
+            ):
+                # allowed negative stock: take what the van does not hold
+                move.quantity = move.product_uom_qty
+            if line.lot_id:
+                move.move_line_ids.lot_id = line.lot_id
+            move.picked = True
+        moves._action_done()
+        returns = []
+        for line in lines:
+            unused = line.quantity - line.quantity_used
+            if float_is_zero(unused, precision_rounding=line.product_uom_id.rounding):
+                continue
+            out_move = line.move_ids.filtered(lambda m: m.state == "done")[:1]
+            returns.append(
+                {
+                    **line._prepare_move_vals(),
+                    "name": self.env._(
+                        "%(order)s: unused %(product)s back",
+                        order=line.order_id.name,
+                        product=line.product_id.display_name,
+                    ),
+                    "product_uom_qty": unused,
+                    "location_id": out_move.location_dest_id.id,
+                    "location_dest_id": out_move.location_id.id,
+                    "origin_returned_move_id": out_move.id,
+                    "to_refund": True,
+                }
+            )
+        if returns:
+            back = self.env["stock.move"].sudo().create(returns)
+            back._action_confirm()
+            for move in back:
+                move.quantity = move.product_uom_qty
+                if move.service_line_id.lot_id:
+                    move.move_line_ids.lot_id = move.service_line_id.lot_id
+            back.picked = True
+            back._action_done()
+
+    # ------------------------------------------------------------------
+    # Billing
+    # ------------------------------------------------------------------
+    def _prepare_sale_line_vals(self, sale):
+        self.ensure_one()
+        return {
+            "order_id": sale.id,
+            "product_id": self.product_id.id,
+            "name": f"{self.order_id.name}: {self.product_id.display_name}"
+            + (f" ({self.lot_id.name})" if self.lot_id else ""),
+            "product_uom_qty": self.quantity_used,
+            "product_uom": self.product_uom_id.id,
+            "price_unit": self.price_unit,
+        }
