@@ -2,3 +2,4 @@ from . import feedback_portal
 from . import helpdesk_ticket
 from . import rating
 from . import service_order_portal
+from . import service_return_portal

@@ -5,6 +5,8 @@ from . import service_zone
 from . import service_technician
 from . import service_order
 from . import service_order_line
+from . import service_return
+from . import service_return_line
 from . import customer_equipment
 from . import stock_move
 from . import product_template

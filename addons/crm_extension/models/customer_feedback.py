@@ -108,6 +108,10 @@ class CustomerFeedback(models.Model):
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
     color = fields.Integer()
+    return_ids = fields.One2many("service.return", "feedback_id")
+    return_count = fields.Integer(
+        compute="_compute_return_count", groups="crm_extension.group_service_technician"
+    )
     contact_name = fields.Char(
         help="Name given on the public feedback form (visitor not logged in)."
     )
@@ -326,6 +330,29 @@ class CustomerFeedback(models.Model):
                 "view_mode": "form",
             }
         return True
+
+    def _compute_return_count(self):
+        counts = self.env["service.return"]._count_by("feedback_id", self)
+        for record in self:
+            record.return_count = counts.get(record, 0)
+
+    def action_view_returns(self):
+        self.ensure_one()
+        return self.env["service.return"]._action_list(
+            [("feedback_id", "=", self.id)], {"feedback_id": self.id}
+        )
+
+    def action_return_exchange(self):
+        self.ensure_one()
+        return self.env["service.return"]._action_new(
+            {
+                "feedback_id": self.id,
+                "ticket_id": self.ticket_id.id,
+                "sale_order_id": self.sale_order_id.id,
+                "company_id": self.company_id.id,
+                "reason": self.name,
+            }
+        )
 
     def action_view_ticket(self):
         self.ensure_one()

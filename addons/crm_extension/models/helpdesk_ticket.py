@@ -17,6 +17,10 @@ class HelpdeskTicket(models.Model):
     feedback_count = fields.Integer(compute="_compute_feedback_count")
     service_order_ids = fields.One2many("service.order", "ticket_id")
     service_order_count = fields.Integer(compute="_compute_service_order_count")
+    return_ids = fields.One2many("service.return", "ticket_id")
+    return_count = fields.Integer(
+        compute="_compute_return_count", groups="crm_extension.group_service_technician"
+    )
 
     @api.depends("feedback_ids")
     def _compute_feedback_count(self):
@@ -36,6 +40,29 @@ class HelpdeskTicket(models.Model):
         )
         for ticket in self:
             ticket.service_order_count = counts.get(ticket, 0)
+
+    def _compute_return_count(self):
+        counts = self.env["service.return"]._count_by("ticket_id", self)
+        for record in self:
+            record.return_count = counts.get(record, 0)
+
+    def action_view_returns(self):
+        self.ensure_one()
+        return self.env["service.return"]._action_list(
+            [("ticket_id", "=", self.id)], {"ticket_id": self.id}
+        )
+
+    def action_return_exchange(self):
+        self.ensure_one()
+        return self.env["service.return"]._action_new(
+            {
+                "ticket_id": self.id,
+                "feedback_id": self.feedback_id.id,
+                "sale_order_id": self.feedback_id.sale_order_id.id,
+                "company_id": self.company_id.id,
+                "reason": self.name,
+            }
+        )
 
     def action_create_service_order(self):
         """A service order prefilled from the ticket, opened in a form."""

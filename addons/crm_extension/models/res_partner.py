@@ -59,6 +59,9 @@ class ResPartner(models.Model):
     equipment_count = fields.Integer(
         compute="_compute_equipment_count", groups="base.group_user"
     )
+    return_count = fields.Integer(
+        compute="_compute_return_count", groups="base.group_user"
+    )
     satisfaction_avg = fields.Float(
         groups="base.group_user",
         string="Satisfaction",
@@ -219,6 +222,19 @@ class ResPartner(models.Model):
         )
         for partner in self:
             partner.equipment_count = counts.get(partner.commercial_partner_id.id, 0)
+
+    def _compute_return_count(self):
+        counts = self._crm_ext_group_by_commercial(
+            "service.return", "commercial_partner_id", "__count", sudo=False
+        )
+        for partner in self:
+            partner.return_count = counts.get(partner.commercial_partner_id.id, 0)
+
+    def action_view_returns(self):
+        self.ensure_one()
+        return self.env["service.return"]._action_list(
+            [("commercial_partner_id", "=", self.commercial_partner_id.id)], {}
+        )
 
     def action_view_equipment(self):
         self.ensure_one()

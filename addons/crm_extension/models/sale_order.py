@@ -10,6 +10,10 @@ class SaleOrder(models.Model):
     feedback_count = fields.Integer(compute="_compute_feedback_count")
     service_order_ids = fields.One2many("service.order", "sale_order_id")
     service_order_count = fields.Integer(compute="_compute_service_order_count")
+    return_ids = fields.One2many("service.return", "sale_order_id")
+    return_count = fields.Integer(
+        compute="_compute_return_count", groups="crm_extension.group_service_technician"
+    )
 
     @api.depends("feedback_ids")
     def _compute_feedback_count(self):
@@ -29,6 +33,49 @@ class SaleOrder(models.Model):
         )
         for order in self:
             order.service_order_count = counts.get(order, 0)
+
+    def _compute_return_count(self):
+        counts = self.env["service.return"]._count_by("sale_order_id", self)
+        for record in self:
+            record.return_count = counts.get(record, 0)
+
+    def action_view_returns(self):
+        self.ensure_one()
+        return self.env["service.return"]._action_list(
+            [("sale_order_id", "=", self.id)], {"sale_order_id": self.id}
+        )
+
+    def action_return_exchange(self):
+        self.ensure_one()
+        return self.env["service.return"]._action_new(
+            {"sale_order_id": self.id, "company_id": self.company_id.id}
+        )
+
+    def _prepare_return_lines_vals(self):
+        """Values of the return lines for what was delivered and can still
+        come back: one line per delivery move, or per lot for tracked goods."""
+        vals_list = []
+        moves = self.order_line.move_ids.filtered(
+            lambda m: (
+                m.state == "done"
+                and m.location_dest_id.usage == "customer"
+                and not m.origin_returned_move_id
+            )
+        )
+        for move in moves:
+            lots = move.move_line_ids.lot_id
+            for lot in lots or [None]:
+                quantity = move._get_returnable_quantity(lot=lot)
+                if quantity > 0:
+                    vals_list.append(
+                        {
+                            "sale_line_id": move.sale_line_id.id,
+                            "move_id": move.id,
+                            "lot_id": lot.id if lot else False,
+                            "quantity": quantity,
+                        }
+                    )
+        return vals_list
 
     def _get_invoiceable_lines(self, final=False):
         """Billing a service order invoices its own lines only, not the rest

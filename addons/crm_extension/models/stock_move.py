@@ -33,6 +33,27 @@ class StockMove(models.Model):
             strict=strict,
         )
 
+    def _get_returnable_quantity(self, lot=None):
+        """What this done delivery move (or one of its lots) delivered minus
+        what its returns, not cancelled, take back, in the move's unit."""
+        self.ensure_one()
+        returns = self.returned_move_ids.filtered(lambda m: m.state != "cancel")
+        if lot:
+            delivered = sum(
+                self.move_line_ids.filtered(lambda ml: ml.lot_id == lot).mapped(
+                    "quantity"
+                )
+            )
+            returned = sum(
+                returns.move_line_ids.filtered(lambda ml: ml.lot_id == lot).mapped(
+                    "quantity"
+                )
+            )
+        else:
+            delivered = self.quantity
+            returned = sum(returns.mapped("product_uom_qty"))
+        return max(delivered - returned, 0.0)
+
     def _action_done(self, cancel_backorder=False):
         moves = super()._action_done(cancel_backorder=cancel_backorder)
         self.env["customer.equipment"]._create_from_move_lines(

@@ -34,6 +34,18 @@ MATRIX = {
         "user": "rwcu",
         "manager": "rwcu",
     },
+    "service.return": {
+        "portal": "r",
+        "technician": "r",
+        "user": "rwc",
+        "manager": "rwcu",
+    },
+    "service.return.line": {
+        "portal": "r",
+        "technician": "r",
+        "user": "rwcu",
+        "manager": "rwcu",
+    },
     "service.technician": {
         "employee": "r",
         "technician": "r",

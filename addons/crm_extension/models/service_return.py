@@ -1,0 +1,501 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from collections import defaultdict
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+REASON_MAX = 2000
+
+
+class ServiceReturn(models.Model):
+    """A return or exchange of delivered goods.
+
+    It takes delivered lines of a sale order (quantity, lot, reason) and, on
+    confirmation, makes the standard return picking, then the outcome: a
+    credit note reversing the invoice (refund), a new delivery (replacement)
+    or a workshop service order (repair). It links back to the complaint or
+    ticket it came from. Portal customers create it as a request only."""
+
+    _name = "service.return"
+    _description = "Return / Exchange"
+    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _order = "id desc"
+
+    name = fields.Char(
+        string="Reference", required=True, readonly=True, copy=False, default="New"
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("requested", "Requested"),
+            ("confirmed", "Confirmed"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="draft",
+        required=True,
+        tracking=True,
+        copy=False,
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+    sale_order_id = fields.Many2one(
+        "sale.order",
+        required=True,
+        index=True,
+        tracking=True,
+        domain="[('state', '=', 'sale'), ('company_id', '=', company_id)]",
+    )
+    partner_id = fields.Many2one(
+        related="sale_order_id.partner_id", store=True, index=True
+    )
+    commercial_partner_id = fields.Many2one(
+        related="sale_order_id.partner_id.commercial_partner_id",
+        store=True,
+        index=True,
+    )
+    feedback_id = fields.Many2one(
+        "customer.feedback", index="btree_not_null", tracking=True
+    )
+    ticket_id = fields.Many2one(
+        "helpdesk.ticket", index="btree_not_null", tracking=True
+    )
+    outcome = fields.Selection(
+        [
+            ("refund", "Refund"),
+            ("replacement", "Replacement"),
+            ("repair", "Repair"),
+        ],
+        required=True,
+        default="refund",
+        tracking=True,
+    )
+    reason = fields.Text()
+    line_ids = fields.One2many(
+        "service.return.line",
+        "return_id",
+        string="Lines",
+        compute="_compute_line_ids",
+        store=True,
+        readonly=False,
+        precompute=True,
+        copy=True,
+    )
+    return_picking_id = fields.Many2one(
+        "stock.picking", readonly=True, copy=False, index="btree_not_null"
+    )
+    refund_ids = fields.Many2many(
+        "account.move", string="Credit Notes", readonly=True, copy=False
+    )
+    replacement_picking_id = fields.Many2one(
+        "stock.picking", readonly=True, copy=False, index="btree_not_null"
+    )
+    repair_order_id = fields.Many2one(
+        "service.order", readonly=True, copy=False, index="btree_not_null"
+    )
+    date_confirmed = fields.Datetime(readonly=True, copy=False)
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    @api.depends("sale_order_id")
+    def _compute_line_ids(self):
+        """Every delivered line that can still come back, at its full
+        returnable quantity: lower or remove what does not come back."""
+        for ret in self:
+            if ret.state not in ("draft", "requested"):
+                continue
+            ret.line_ids = [Command.clear()] + [
+                Command.create(vals)
+                for vals in ret.sale_order_id._prepare_return_lines_vals()
+            ]
+
+    def _compute_access_url(self):
+        res = super()._compute_access_url()
+        for ret in self:
+            ret.access_url = f"/my/returns/{ret.id}"
+        return res
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "New") == "New":
+                company = self.env["res.company"].browse(vals.get("company_id"))
+                vals["name"] = (
+                    self.env["ir.sequence"]
+                    .with_company(company or self.env.company)
+                    .next_by_code("service.return")
+                    or "/"
+                )
+        return super().create(vals_list)
+
+    def unlink(self):
+        if any(ret.state == "confirmed" for ret in self):
+            raise UserError(
+                self.env._(
+                    "A confirmed return has its picking and outcome: cancel "
+                    "those documents instead of deleting the return."
+                )
+            )
+        return super().unlink()
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_confirm(self):
+        """Make the return picking and the outcome of each return."""
+        self.check_access("write")
+        for ret in self:
+            ret._check_confirmable()
+        for ret in self:
+            ret = ret.sudo()
+            ret.line_ids.filtered(lambda line: not line.quantity).unlink()
+            ret.return_picking_id = ret._create_return_picking()
+            if ret.outcome == "refund":
+                ret.refund_ids = ret._create_refunds()
+            elif ret.outcome == "replacement":
+                ret.replacement_picking_id = ret._create_replacement_picking()
+            else:
+                ret.repair_order_id = ret._create_repair_order()
+            ret.write({"state": "confirmed", "date_confirmed": fields.Datetime.now()})
+            ret._post_origin_message()
+        return True
+
+    def action_cancel(self):
+        confirmed = self.filtered(lambda ret: ret.state == "confirmed")
+        if confirmed:
+            raise UserError(
+                self.env._(
+                    "%s is confirmed: cancel its return picking and outcome "
+                    "documents themselves.",
+                    confirmed[0].name,
+                )
+            )
+        self.write({"state": "cancelled"})
+        return True
+
+    def action_draft(self):
+        self.filtered(lambda ret: ret.state == "cancelled").write({"state": "draft"})
+        return True
+
+    def _action_open(self, records, action_xmlid):
+        action = self.env["ir.actions.act_window"]._for_xml_id(action_xmlid)
+        if len(records) == 1:
+            action.update({"views": [(False, "form")], "res_id": records.id})
+        else:
+            action["domain"] = [("id", "in", records.ids)]
+        return action
+
+    def action_view_return_picking(self):
+        self.ensure_one()
+        return self._action_open(
+            self.return_picking_id, "stock.action_picking_tree_all"
+        )
+
+    def action_view_replacement_picking(self):
+        self.ensure_one()
+        return self._action_open(
+            self.replacement_picking_id, "stock.action_picking_tree_all"
+        )
+
+    def action_view_refunds(self):
+        self.ensure_one()
+        return self._action_open(self.refund_ids, "account.action_move_out_refund_type")
+
+    def action_view_repair_order(self):
+        self.ensure_one()
+        return self._action_open(
+            self.repair_order_id, "crm_extension.action_service_order"
+        )
+
+    # ------------------------------------------------------------------
+    # Helpers for the documents a return comes from
+    # ------------------------------------------------------------------
+    @api.model
+    def _count_by(self, field_name, records):
+        """Returns per record of ``records`` (one grouped query)."""
+        return dict(
+            self._read_group(
+                [(field_name, "in", records.ids)], [field_name], ["__count"]
+            )
+        )
+
+    @api.model
+    def _action_list(self, domain, defaults):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_extension.action_service_return"
+        )
+        action["domain"] = domain
+        action["context"] = {f"default_{key}": value for key, value in defaults.items()}
+        return action
+
+    @api.model
+    def _action_new(self, defaults):
+        """The Return / Exchange form, filled from the originating document."""
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Return / Exchange"),
+            "res_model": "service.return",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+            "context": {
+                f"default_{key}": value for key, value in defaults.items() if value
+            },
+        }
+
+    # ------------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------------
+    @api.model
+    def _create_portal_request(self, sale_order, quantities, reason):
+        """A customer's request from the portal: the return record only, no
+        picking. ``quantities`` maps (delivery move id, lot id or 0) to the
+        quantity the customer sends back."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationError(self.env._("Tell us why the goods come back."))
+        if len(reason) > REASON_MAX:
+            raise ValidationError(
+                self.env._("Keep the reason under %s characters.", REASON_MAX)
+            )
+        available = {
+            (vals["move_id"], vals["lot_id"] or 0): vals
+            for vals in sale_order._prepare_return_lines_vals()
+        }
+        commands = []
+        for key, quantity in quantities.items():
+            vals = available.get(key)
+            if not vals:
+                raise ValidationError(
+                    self.env._("One of the lines can no longer be returned.")
+                )
+            if quantity < 0 or quantity > vals["quantity"]:
+                product = self.env["stock.move"].browse(key[0]).product_id
+                raise ValidationError(
+                    self.env._(
+                        "%(product)s: return between 0 and %(max)s.",
+                        product=product.display_name,
+                        max=vals["quantity"],
+                    )
+                )
+            if quantity:
+                commands.append(Command.create({**vals, "quantity": quantity}))
+        if not commands:
+            raise UserError(
+                self.env._("Enter the quantity you send back on at least one line.")
+            )
+        ret = self.create(
+            {
+                "sale_order_id": sale_order.id,
+                "company_id": sale_order.company_id.id,
+                "state": "requested",
+                "reason": reason,
+                "line_ids": commands,
+            }
+        )
+        if sale_order.user_id:
+            ret.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=sale_order.user_id.id,
+                summary=self.env._("Return requested by the customer"),
+            )
+        return ret
+
+    def _check_confirmable(self):
+        self.ensure_one()
+        if self.state not in ("draft", "requested"):
+            raise UserError(
+                self.env._("%s is already confirmed or cancelled.", self.name)
+            )
+        lines = self.line_ids.filtered("quantity")
+        if not lines:
+            raise UserError(
+                self.env._(
+                    "%s: enter the quantity that comes back on at least one line.",
+                    self.name,
+                )
+            )
+        lines._check_returnable()
+        if self.outcome == "refund":
+            missing = lines.filtered(
+                lambda line: (
+                    not line.sale_line_id.invoice_lines.move_id.filtered(
+                        lambda move: (
+                            move.move_type == "out_invoice" and move.state == "posted"
+                        )
+                    )
+                )
+            )
+            if missing:
+                raise UserError(
+                    self.env._(
+                        "%(ret)s: %(product)s has no posted invoice to refund. "
+                        "Invoice the sale order first, or choose Replacement.",
+                        ret=self.name,
+                        product=missing[0].product_id.display_name,
+                    )
+                )
+
+    def _create_return_picking(self):
+        """One standard return (stock.return.picking) of the delivery; the
+        returned quantities update the sale order only for refunds."""
+        self.ensure_one()
+        lines = self.line_ids
+        pickings = lines.move_id.picking_id
+        if len(pickings) > 1:
+            raise UserError(
+                self.env._(
+                    "%s takes lines of several deliveries: make one return "
+                    "per delivery.",
+                    self.name,
+                )
+            )
+        qty_by_move = defaultdict(float)
+        for line in lines:
+            qty_by_move[line.move_id] += line.product_uom_id._compute_quantity(
+                line.quantity, line.product_id.uom_id
+            )
+        wizard = (
+            self.env["stock.return.picking"]
+            .with_context(active_id=pickings.id, active_model="stock.picking")
+            .create({"picking_id": pickings.id})
+        )
+        for wizard_line in wizard.product_return_moves:
+            wizard_line.write(
+                {
+                    "quantity": qty_by_move.get(wizard_line.move_id, 0.0),
+                    "to_refund": self.outcome == "refund",
+                }
+            )
+        picking = wizard._create_return()
+        picking.write({"origin": f"{self.name} ({pickings.name})"})
+        lines._set_return_lots(picking)
+        return picking
+
+    def _create_refunds(self):
+        """Reverse the invoices of the returned lines, keeping only the
+        returned products and quantities: draft credit notes linked to the
+        sale lines (the sale order's invoiced quantities follow)."""
+        self.ensure_one()
+        remaining = defaultdict(float)
+        for line in self.line_ids:
+            remaining[line.sale_line_id] += line.quantity
+        invoices = self.line_ids.sale_line_id.invoice_lines.move_id.filtered(
+            lambda move: move.move_type == "out_invoice" and move.state == "posted"
+        )
+        refunds = self.env["account.move"]
+        for invoice in invoices.sorted("id", reverse=True):
+            if not any(qty > 0 for qty in remaining.values()):
+                break
+            refund = invoice._reverse_moves(
+                [
+                    {
+                        "ref": self.env._(
+                            "Return %(ret)s of %(invoice)s",
+                            ret=self.name,
+                            invoice=invoice.name,
+                        ),
+                        "invoice_date": fields.Date.context_today(self),
+                    }
+                ]
+            )
+            commands = []
+            for refund_line in refund.invoice_line_ids:
+                sale_line = refund_line.sale_line_ids[:1]
+                qty = min(remaining.get(sale_line, 0.0), refund_line.quantity)
+                if refund_line.display_type == "product" and qty > 0:
+                    remaining[sale_line] -= qty
+                    commands.append(Command.update(refund_line.id, {"quantity": qty}))
+                else:
+                    commands.append(Command.delete(refund_line.id))
+            refund.write({"invoice_line_ids": commands})
+            if refund.invoice_line_ids:
+                refunds |= refund
+            else:
+                refund.unlink()
+        return refunds
+
+    def _create_replacement_picking(self):
+        """A new delivery of the same products to the customer."""
+        self.ensure_one()
+        delivery = self.line_ids.move_id.picking_id[:1]
+        picking_type = delivery.picking_type_id
+        partner = delivery.partner_id or self.partner_id
+        picking = self.env["stock.picking"].create(
+            {
+                "picking_type_id": picking_type.id,
+                "partner_id": partner.id,
+                "origin": self.env._("Replacement %s", self.name),
+                "location_id": delivery.location_id.id,
+                "location_dest_id": delivery.location_dest_id.id,
+                "company_id": self.company_id.id,
+                "move_ids": [
+                    Command.create(
+                        {
+                            "name": line.product_id.display_name,
+                            "product_id": line.product_id.id,
+                            "product_uom_qty": line.quantity,
+                            "product_uom": line.product_uom_id.id,
+                            "location_id": delivery.location_id.id,
+                            "location_dest_id": delivery.location_dest_id.id,
+                            "partner_id": partner.id,
+                        }
+                    )
+                    for line in self.line_ids
+                ],
+            }
+        )
+        picking.action_confirm()
+        picking.action_assign()
+        return picking
+
+    def _create_repair_order(self):
+        """A workshop repair of the returned goods, on the equipment when the
+        returned serial is registered in the installed base."""
+        self.ensure_one()
+        lots = self.line_ids.lot_id
+        equipment = self.env["customer.equipment"]
+        if lots:
+            equipment = equipment.search(
+                [("lot_id", "in", lots.ids), ("company_id", "=", self.company_id.id)],
+                limit=1,
+            )
+        description = "\n".join(
+            f"{line.quantity:g} × {line.product_id.display_name}"
+            + (f" ({line.lot_id.name})" if line.lot_id else "")
+            + (f": {line.reason}" if line.reason else "")
+            for line in self.line_ids
+        )
+        return self.env["service.order"].create(
+            {
+                "partner_id": self.partner_id.id,
+                "service_type": "repair",
+                "equipment_id": equipment.id,
+                "sale_order_id": self.sale_order_id.id,
+                "ticket_id": self.ticket_id.id,
+                "company_id": self.company_id.id,
+                "description": self.env._(
+                    "Workshop repair of return %(ret)s.\n%(lines)s\n%(reason)s",
+                    ret=self.name,
+                    lines=description,
+                    reason=self.reason or "",
+                ),
+            }
+        )
+
+    def _post_origin_message(self):
+        """Tell the complaint and the ticket what came of the return."""
+        self.ensure_one()
+        outcome = dict(self._fields["outcome"]._description_selection(self.env))[
+            self.outcome
+        ]
+        body = self.env._(
+            "Return %(ret)s confirmed: %(outcome)s.", ret=self.name, outcome=outcome
+        )
+        for record in (self.feedback_id, self.ticket_id):
+            if record:
+                record.message_post(body=body, subtype_xmlid="mail.mt_note")
