@@ -80,6 +80,7 @@ MATRIX = {
     "service.sla.escalation.log": {"user": "r", "manager": "ru"},
     "customer.satisfaction.report": {"user": "r", "manager": "r"},
     "service.sla.report": {"user": "r", "manager": "r"},
+    "service.parts.report": {"user": "r", "manager": "r"},
 }
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 

@@ -421,3 +421,50 @@ class TestServiceParts(ServicePartsCommon):
         self.assertFalse(
             self.env["service.order.line"].with_user(self.other_portal_user).search([])
         )
+
+    def test_parts_consumption_analysis(self):
+        billed = self._standard_order()
+        equipment = self.env["customer.equipment"].create(
+            {
+                "name": "Boiler under warranty",
+                "partner_id": self.customer.id,
+                "serial": "W-2",
+                "warranty_end_date": fields.Date.today() + relativedelta(months=6),
+            }
+        )
+        covered = self._order(
+            [{"product_id": self.gasket.id, "quantity": 2}],
+            equipment_id=equipment.id,
+            scheduled_start=at(6, 9),
+        )
+        draft = self._order([{"product_id": self.gasket.id}])
+        for order in billed | covered:
+            order.action_schedule()
+            order.action_start()
+            order.action_done()
+        self.env.flush_all()
+        Report = self.env["service.parts.report"]
+        by_coverage = {
+            coverage: (quantity, cost, revenue, margin)
+            for coverage, quantity, cost, revenue, margin in Report._read_group(
+                [("order_id", "in", (billed | covered | draft).ids)],
+                ["coverage"],
+                ["quantity:sum", "cost:sum", "revenue:sum", "margin:sum"],
+            )
+        }
+        self.assertEqual(
+            by_coverage,
+            {
+                "chargeable": (7.0, 40.0 + 20.0 + 60.0, 268.0, 148.0),
+                "warranty": (2.0, 10.0, 0.0, -10.0),
+            },
+            "done orders only, by coverage",
+        )
+        by_product = dict(
+            Report._read_group(
+                [("technician_id", "=", self.tech.id), ("line_type", "=", "part")],
+                ["product_id"],
+                ["quantity:sum"],
+            )
+        )
+        self.assertEqual(by_product, {self.pump: 1.0, self.gasket: 6.0})
