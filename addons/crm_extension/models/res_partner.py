@@ -44,6 +44,24 @@ class ResPartner(models.Model):
         readonly=True,
         help="Untaxed invoiced revenue of the last 12 months, refreshed nightly.",
     )
+    service_revenue = fields.Monetary(
+        groups="base.group_user",
+        compute="_compute_service_value",
+        currency_field="currency_id",
+        help="Charged parts and labour of done service orders.",
+    )
+    service_cost = fields.Monetary(
+        groups="base.group_user",
+        compute="_compute_service_value",
+        currency_field="currency_id",
+        help="Cost of the parts and labour used on done service orders, "
+        "warranty work included.",
+    )
+    service_margin = fields.Monetary(
+        groups="base.group_user",
+        compute="_compute_service_value",
+        currency_field="currency_id",
+    )
     open_ticket_count = fields.Integer(
         compute="_compute_open_ticket_count", groups="base.group_user"
     )
@@ -186,6 +204,20 @@ class ResPartner(models.Model):
         revenue = self._crm_ext_posted_revenue()
         for partner in self:
             partner.lifetime_value = revenue.get(partner.commercial_partner_id.id, 0.0)
+
+    def _compute_service_value(self):
+        done = [("state", "=", "done")]
+        revenue = self._crm_ext_group_by_commercial(
+            "service.order", "commercial_partner_id", "amount_charged:sum", done
+        )
+        cost = self._crm_ext_group_by_commercial(
+            "service.order", "commercial_partner_id", "amount_cost:sum", done
+        )
+        for partner in self:
+            key = partner.commercial_partner_id.id
+            partner.service_revenue = revenue.get(key, 0.0)
+            partner.service_cost = cost.get(key, 0.0)
+            partner.service_margin = partner.service_revenue - partner.service_cost
 
     def _compute_feedback_count(self):
         counts = self._crm_ext_group_by_commercial(

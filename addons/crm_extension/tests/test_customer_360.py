@@ -130,6 +130,42 @@ class TestCustomer360(TransactionCase):
             fields.Datetime.now() - timedelta(days=399),
         )
 
+    def test_service_revenue_cost_and_margin(self):
+        self.product.standard_price = 40.0
+        Order = self.env["service.order"]
+        orders = Order.create(
+            [
+                {"partner_id": self.big_contact.id},
+                {"partner_id": self.big.id},
+                {"partner_id": self.big.id},
+            ]
+        )
+        lines = [
+            (orders[0], {"quantity": 2}),
+            (orders[1], {"quantity": 1}),
+            (orders[1], {"quantity": 1, "chargeable": False}),
+            (orders[2], {"quantity": 5}),
+        ]
+        self.env["service.order.line"].create(
+            [
+                {
+                    "order_id": order.id,
+                    "line_type": "labour",
+                    "product_id": self.product.id,
+                    **vals,
+                }
+                for order, vals in lines
+            ]
+        )
+        (orders[0] | orders[1]).write({"state": "done"})
+        (self.big | self.big_contact | self.mid).invalidate_recordset()
+        # done orders only: 3 charged hours at 100; 4 hours at cost 40
+        self.assertEqual(self.big.service_revenue, 300.0)
+        self.assertEqual(self.big.service_cost, 160.0)
+        self.assertEqual(self.big.service_margin, 140.0)
+        self.assertEqual(self.big_contact.service_margin, 140.0)
+        self.assertEqual(self.mid.service_revenue, 0.0)
+
     def test_service_order_counter(self):
         self.env["service.order"].create(
             [
@@ -202,6 +238,9 @@ class TestCustomer360(TransactionCase):
                 "open_ticket_count",
                 "helpdesk_ticket_count",
                 "service_order_count",
+                "service_revenue",
+                "service_margin",
+                "return_count",
             ]
         )
         return self.env.cr.sql_log_count - before
@@ -227,3 +266,4 @@ class TestCustomer360(TransactionCase):
         self.assertIn("Customer 360: Big Customer", text)
         self.assertIn("Broken unit", text)
         self.assertIn("1,300.00", text)
+        self.assertIn("Service revenue", text)
