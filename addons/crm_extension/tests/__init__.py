@@ -13,3 +13,4 @@ from . import test_access_matrix
 from . import test_translations
 from . import test_customer_equipment
 from . import test_service_parts
+from . import test_van_replenishment
