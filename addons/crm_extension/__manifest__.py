@@ -3,7 +3,7 @@
     "name": "CRM Extension: After-Sales Service",
     "summary": "Customer feedback, service levels, dispatch, spare parts, "
     "installed base, returns and a 360-degree customer view",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.3.0",
     "category": "After-Sales",
     "license": "AGPL-3",
     "author": "crm_extension developers",
@@ -27,6 +27,7 @@
         "report/service_order_report.xml",
         "data/service_order_data.xml",
         "data/service_return_data.xml",
+        "data/customer_equipment_data.xml",
         "views/menus.xml",
         "views/customer_feedback_views.xml",
         "views/customer_feedback_templates.xml",

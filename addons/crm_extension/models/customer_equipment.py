@@ -2,9 +2,14 @@
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import format_date, split_every
+
+# breakdowns and replacement opportunities look back this far
+BREAKDOWN_WINDOW = relativedelta(months=12)
 
 
 class CustomerEquipment(models.Model):
@@ -13,7 +18,9 @@ class CustomerEquipment(models.Model):
 
     Deliveries of products marked *Installed base* create one record per
     serial (or per unit when the product is not tracked), once per delivered
-    move line. Breakdowns are the done repair service orders on the unit."""
+    move line. Breakdowns are the done repair service orders on the unit.
+    Units that break down too often, or outlive their product's lifetime,
+    get a replacement opportunity for the customer's salesperson."""
 
     _name = "customer.equipment"
     _description = "Customer Equipment"
@@ -66,6 +73,19 @@ class CustomerEquipment(models.Model):
     next_maintenance_date = fields.Date(
         compute="_compute_next_maintenance_date", store=True, readonly=False
     )
+    end_of_life_date = fields.Date(
+        compute="_compute_end_of_life_date",
+        store=True,
+        help="The installation date plus the product's lifetime: past it, the "
+        "unit gets a replacement opportunity.",
+    )
+    lead_id = fields.Many2one(
+        "crm.lead",
+        string="Replacement Opportunity",
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+    )
     state = fields.Selection(
         [("active", "Active"), ("retired", "Retired")],
         default="active",
@@ -117,24 +137,23 @@ class CustomerEquipment(models.Model):
                     days=equipment.maintenance_interval_days
                 )
 
+    @api.depends("install_date", "product_id.replacement_lifetime_months")
+    def _compute_end_of_life_date(self):
+        for equipment in self:
+            months = equipment.product_id.replacement_lifetime_months
+            equipment.end_of_life_date = (
+                equipment.install_date + relativedelta(months=months)
+                if months and equipment.install_date
+                else False
+            )
+
     def _compute_service_stats(self):
-        Order = self.env["service.order"]
         totals = dict(
-            Order._read_group(
+            self.env["service.order"]._read_group(
                 [("equipment_id", "in", self.ids)], ["equipment_id"], ["__count"]
             )
         )
-        breakdowns = dict(
-            Order._read_group(
-                [
-                    ("equipment_id", "in", self.ids),
-                    ("service_type", "=", "repair"),
-                    ("state", "=", "done"),
-                ],
-                ["equipment_id"],
-                ["__count"],
-            )
-        )
+        breakdowns = self._get_breakdown_counts()
         today = fields.Date.context_today(self)
         for equipment in self:
             equipment.service_order_count = totals.get(equipment, 0)
@@ -166,6 +185,20 @@ class CustomerEquipment(models.Model):
                     )
                 )
 
+    def _get_breakdown_counts(self, since=None):
+        """Breakdowns per unit, in one grouped read: its done repair orders,
+        done since ``since`` (a datetime) when given."""
+        domain = [
+            ("equipment_id", "in", self.ids),
+            ("service_type", "=", "repair"),
+            ("state", "=", "done"),
+        ]
+        if since:
+            domain.append(("date_done", ">=", since))
+        return dict(
+            self.env["service.order"]._read_group(domain, ["equipment_id"], ["__count"])
+        )
+
     def action_view_service_orders(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -177,6 +210,16 @@ class CustomerEquipment(models.Model):
             "default_partner_id": self.partner_id.id,
         }
         return action
+
+    def action_view_lead(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "crm.lead",
+            "res_id": self.lead_id.id,
+            "views": [(False, "form")],
+            "view_mode": "form",
+        }
 
     @api.model
     def _cron_schedule_maintenance(self, horizon_days=30):
@@ -227,6 +270,112 @@ class CustomerEquipment(models.Model):
                 ]
             )
         )
+
+    @api.model
+    def _cron_replacement_opportunities(self, batch_size=1000):
+        """Replacement opportunities for the units that need one: candidates
+        are the active units past their end of life or with a repair done in
+        the last 12 months; each batch is checked set-wise."""
+        today = fields.Date.context_today(self)
+        since = fields.Datetime.now() - BREAKDOWN_WINDOW
+        broken = {
+            equipment.id
+            for [equipment] in self.env["service.order"]._read_group(
+                [
+                    ("equipment_id", "!=", False),
+                    ("service_type", "=", "repair"),
+                    ("state", "=", "done"),
+                    ("date_done", ">=", since),
+                ],
+                ["equipment_id"],
+            )
+        }
+        candidates = self.search(
+            [
+                ("state", "=", "active"),
+                "|",
+                ("id", "in", list(broken)),
+                ("end_of_life_date", "<", today),
+            ]
+        )
+        leads = self.env["crm.lead"]
+        for ids in split_every(batch_size, candidates.ids):
+            leads |= self.browse(ids)._create_replacement_opportunities()
+        return leads
+
+    def _create_replacement_opportunities(self):
+        """One opportunity per active unit that broke down at least the
+        company's threshold in the last 12 months or is past its end of life,
+        unless it already has an open one (not lost, won or archived): running
+        it twice creates nothing more. Returns the new opportunities."""
+        Lead = self.env["crm.lead"]
+        # technicians finish repairs but have no CRM rights: the state of the
+        # linked opportunities and every repair of the units (not only the
+        # caller's) are read as superuser, and the opportunities created so
+        open_leads = self.lead_id.sudo().filtered(
+            lambda lead: lead.active and not lead.stage_id.is_won
+        )
+        units = self.filtered(
+            lambda unit: unit.state == "active" and unit.lead_id not in open_leads
+        )
+        if not units:
+            return Lead
+        breakdowns = units.sudo()._get_breakdown_counts(
+            since=fields.Datetime.now() - BREAKDOWN_WINDOW
+        )
+        today = fields.Date.context_today(self)
+        to_link, vals_list = self.browse(), []
+        for unit in units:
+            reasons = []
+            count = breakdowns.get(unit, 0)
+            threshold = unit.company_id.replacement_breakdown_threshold
+            if threshold and count >= threshold:
+                reasons.append(
+                    self.env._(
+                        "%(count)s breakdowns in the last 12 months (the "
+                        "threshold is %(threshold)s).",
+                        count=count,
+                        threshold=threshold,
+                    )
+                )
+            if unit.end_of_life_date and unit.end_of_life_date < today:
+                reasons.append(
+                    self.env._(
+                        "Past its end of life since %s.",
+                        format_date(self.env, unit.end_of_life_date),
+                    )
+                )
+            if reasons:
+                to_link |= unit
+                vals_list.append(unit._prepare_replacement_lead_vals(reasons))
+        if not vals_list:
+            return Lead
+        leads = Lead.sudo().with_context(mail_create_nosubscribe=True).create(vals_list)
+        for unit, lead in zip(to_link, leads, strict=True):
+            unit.lead_id = lead.id
+        return Lead.browse(leads.ids)
+
+    def _prepare_replacement_lead_vals(self, reasons):
+        self.ensure_one()
+        customer = self.commercial_partner_id
+        if self.serial:
+            name = self.env._(
+                "Replace %(equipment)s (%(serial)s)",
+                equipment=self.name,
+                serial=self.serial,
+            )
+        else:
+            name = self.env._("Replace %s", self.name)
+        return {
+            "name": name,
+            "type": "opportunity",
+            "partner_id": customer.id,
+            "user_id": customer.user_id.id,
+            "company_id": self.company_id.id,
+            "description": Markup("").join(
+                Markup("<p>%s</p>") % reason for reason in reasons
+            ),
+        }
 
     def _maintenance_done(self, done_date):
         """A maintenance visit is done: the next one is an interval later."""

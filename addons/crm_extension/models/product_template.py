@@ -30,6 +30,12 @@ class ProductTemplate(models.Model):
         string="Maintenance Every (days)",
         help="Preventive maintenance interval of the delivered equipment.",
     )
+    replacement_lifetime_months = fields.Integer(
+        string="Lifetime (months)",
+        help="The expected service life of the delivered equipment, from its "
+        "installation: past it, the unit gets a replacement opportunity. 0 "
+        "means no end of life.",
+    )
     supplier_warranty = fields.Boolean(
         help="The vendor's warranty covers this part: parts used under "
         "warranty are claimed back from the main vendor.",

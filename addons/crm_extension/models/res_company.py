@@ -24,6 +24,12 @@ class ResCompany(models.Model):
         help="Customers bringing the revenue after segment A, up to this "
         "cumulated share, are segment B; the rest are C.",
     )
+    replacement_breakdown_threshold = fields.Integer(
+        string="Breakdowns before replacement",
+        default=3,
+        help="Equipment with this many breakdowns (done repair orders) in the "
+        "last 12 months gets a replacement opportunity. 0 turns it off.",
+    )
 
     @api.constrains("customer_segment_a_share", "customer_segment_b_share")
     def _check_customer_segment_shares(self):
@@ -37,5 +43,17 @@ class ResCompany(models.Model):
                         "(got A = %(a)s%%, B = %(b)s%%).",
                         a=a_share,
                         b=b_share,
+                    )
+                )
+
+    @api.constrains("replacement_breakdown_threshold")
+    def _check_replacement_breakdown_threshold(self):
+        for company in self:
+            if company.replacement_breakdown_threshold < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The breakdowns before replacement cannot be negative: "
+                        "set 0 to turn replacement opportunities for breakdowns "
+                        "off."
                     )
                 )

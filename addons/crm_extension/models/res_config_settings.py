@@ -17,6 +17,9 @@ class ResConfigSettings(models.TransientModel):
     customer_segment_b_share = fields.Float(
         related="company_id.customer_segment_b_share", readonly=False
     )
+    replacement_breakdown_threshold = fields.Integer(
+        related="company_id.replacement_breakdown_threshold", readonly=False
+    )
 
     def _compute_feedback_alias_email(self):
         alias = self.env.ref(

@@ -442,6 +442,9 @@ class ServiceOrder(models.Model):
         self.filtered(
             lambda o: o.service_type == "maintenance"
         ).equipment_id._maintenance_done(fields.Date.context_today(self))
+        self.filtered(
+            lambda o: o.service_type == "repair"
+        ).equipment_id._create_replacement_opportunities()
         self._send_done_emails()
         return True
 

@@ -14,3 +14,5 @@ from . import test_translations
 from . import test_customer_equipment
 from . import test_service_parts
 from . import test_service_return
+from . import test_van_replenishment
+from . import test_replacement_opportunity
