@@ -402,21 +402,40 @@ class ServiceOrderLine(models.Model):
         lines = self._stock_lines()
         lines._reserve()  # lines planned on a draft order done straight away
         moves = lines._active_moves().sudo()
-        for move in moves:
-            line = move.service_line_id
-            if (
+        short = moves.filtered(
+            lambda m: (
                 float_compare(
-                    move.quantity,
-                    move.product_uom_qty,
-                    precision_rounding=move.product_uom.rounding,
+                    m.quantity,
+                    m.product_uom_qty,
+                    precision_rounding=m.product_uom.rounding,
                 )
                 < 0
-            ):
-                # allowed negative stock: take what the van does not hold
-                move.quantity = move.product_uom_qty
-            if line.lot_id:
-                move.move_line_ids.lot_id = line.lot_id
-            move.picked = True
+            )
+        )
+        refused = short.filtered(
+            lambda m: m.product_id.is_storable and not m.product_id.allow_negative_stock
+        )
+        if refused:
+            move = refused[0]
+            raise UserError(
+                self.env._(
+                    "%(order)s: only %(reserved)s of %(need)s %(product)s are "
+                    "reserved in %(location)s. Replenish it or plan less before "
+                    "finishing.",
+                    order=move.service_line_id.order_id.name,
+                    reserved=move.quantity,
+                    need=move.product_uom_qty,
+                    product=move.product_id.display_name,
+                    location=move.location_id.display_name,
+                )
+            )
+        for move in short:
+            # allowed negative stock: take what the van does not hold
+            move.quantity = move.product_uom_qty
+        for move in moves:
+            if move.service_line_id.lot_id:
+                move.move_line_ids.lot_id = move.service_line_id.lot_id
+        moves.picked = True
         moves._action_done()
         returns = []
         for line in lines:

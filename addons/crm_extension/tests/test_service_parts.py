@@ -468,3 +468,19 @@ class TestServiceParts(ServicePartsCommon):
             )
         )
         self.assertEqual(by_product, {self.pump: 1.0, self.gasket: 6.0})
+
+    def test_done_refuses_parts_that_are_not_reserved(self):
+        order = self._order([{"product_id": self.gasket.id, "quantity": 4}])
+        order.action_schedule()
+        order.action_start()
+        # someone took 8 of the 10 gaskets from the van meanwhile
+        self.env["stock.quant"]._update_available_quantity(self.gasket, self.van, -8)
+        order.line_ids.move_ids._do_unreserve()
+        order.line_ids.move_ids._action_assign()
+        with self.assertRaisesRegex(
+            UserError, r"only 2.0 of 4.0 Gasket G5 are reserved in .*Van Tom"
+        ):
+            order.action_done()
+        self.assertEqual(order.state, "in_progress")
+        self.assertEqual(self._qty(self.gasket, self.van), 2)
+        self.assertEqual(self._qty(self.gasket, self.customer_location), 0)
