@@ -40,6 +40,7 @@
         "views/service_return_templates.xml",
         "report/customer_satisfaction_report_views.xml",
         "report/service_parts_report_views.xml",
+        "report/service_order_analysis_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "data/res_partner_data.xml",

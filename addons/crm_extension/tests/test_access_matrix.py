@@ -81,6 +81,8 @@ MATRIX = {
     "customer.satisfaction.report": {"user": "r", "manager": "r"},
     "service.sla.report": {"user": "r", "manager": "r"},
     "service.parts.report": {"user": "r", "manager": "r"},
+    "service.order.analysis": {"user": "r", "manager": "r"},
+    "service.technician.utilisation": {"user": "r", "manager": "r"},
 }
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 
