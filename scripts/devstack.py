@@ -373,10 +373,41 @@ def odoo_batch(python, pg, db, *extra, logfile, http_port=None):
         return rc, fh.read()
 
 
+# Run by `odoo shell` on the demo database at the end: uninstall the module
+# as an admin does, then check that nothing of it stays behind and that every
+# remaining view and menu still works.
+UNINSTALL_CHECK = """
+from odoo import SUPERUSER_ID, api
+module = env["ir.module.module"].search([("name", "=", "crm_extension")])
+module.button_immediate_uninstall()
+env = api.Environment(env.cr, SUPERUSER_ID, {})
+problems = []
+left = env["ir.model.data"].search_count([("module", "=", "crm_extension")])
+if left:
+    problems.append(f"{left} records of crm_extension remain")
+views = env["ir.ui.view"].search([("type", "!=", "qweb")])
+for view in views:
+    try:
+        view._check_xml()
+    except Exception as exc:
+        problems.append(f"broken view {view.xml_id or view.id}: {exc}")
+for menu in env["ir.ui.menu"].search([]):
+    action = menu.action
+    if action and (
+        not action.exists()
+        or (action._name == "ir.actions.act_window" and action.res_model not in env)
+    ):
+        problems.append(f"broken menu {menu.complete_name}")
+print("UNINSTALL-CHECK", len(views), "views", problems or "OK")
+"""
+
 # The module's tables whose rows an upgrade must keep.
 UPGRADE_TABLES = (
     "customer_feedback",
     "service_order",
+    "service_order_line",
+    "service_return",
+    "customer_equipment",
     "service_technician",
     "service_sla_policy",
     "service_sla_escalation",
@@ -655,6 +686,40 @@ def cmd_test(args):
             env=env,
         )
         ok = ok and pytest_rc == 0
+
+        # 4. Uninstall, as admins may: no record of the module stays behind,
+        #    every remaining view and menu still works.
+        server.terminate()
+        server.wait(30)
+        server = None
+        log(f"uninstalling {MODULE} from {db_live}")
+        logfile = os.path.join(logdir, "uninstall.log")
+        with open(logfile, "w") as fh:
+            run(
+                [python, "-m", "odoo", "shell", *odoo_cmd(python, pg, db_live)[3:]]
+                + ["--no-http"],
+                check=False,
+                input=UNINSTALL_CHECK,
+                text=True,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+            )
+        with open(logfile) as fh:
+            text = fh.read()
+        verdict = re.search(r"^UNINSTALL-CHECK (\d+) views (.*)$", text, re.MULTILINE)
+        uninstall_ok = bool(verdict) and verdict.group(2) == "OK"
+        summary.append(
+            "uninstall: "
+            + (
+                f"{verdict.group(1)} views and all menus valid -> ok"
+                if uninstall_ok
+                else f"FAILED ({verdict.group(2) if verdict else 'no verdict'})"
+            )
+        )
+        log(summary[-1])
+        if not uninstall_ok and not verdict:
+            print("\n".join(text.splitlines()[-40:]), file=sys.stderr)
+        ok = ok and uninstall_ok
     finally:
         if server:
             server.terminate()
