@@ -477,6 +477,7 @@ class ServiceReturn(models.Model):
                 "equipment_id": equipment.id,
                 "sale_order_id": self.sale_order_id.id,
                 "ticket_id": self.ticket_id.id,
+                "feedback_id": self.feedback_id.id,
                 "company_id": self.company_id.id,
                 "description": self.env._(
                     "Workshop repair of return %(ret)s.\n%(lines)s\n%(reason)s",

@@ -190,6 +190,7 @@ class TestServiceReturn(ReturnDataMixin, ServiceCommon):
         self.assertEqual(repair.partner_id, self.customer)
         self.assertEqual(repair.equipment_id, equipment)
         self.assertIn("B9-1", repair.description)
+        self.assertEqual(repair.feedback_id, feedback)
         self.assertEqual(feedback.return_count, 1)
         self.assertIn(
             f"Return {ret.name} confirmed: Repair.",
@@ -346,6 +347,11 @@ class TestServiceReturnPortal(ReturnDataMixin, ServiceHttpCommon):
         )
         page = self.url_open(f"/my/returns/{ret.id}")
         self.assertNotIn(ret.name, page.text)
+        guessed = self.url_open(f"/my/returns/{ret.id}?access_token=0123456789abcdef")
+        self.assertNotIn(ret.name, guessed.text)
+        ret._portal_ensure_token()
+        shared = self.url_open(f"/my/returns/{ret.id}?access_token={ret.access_token}")
+        self.assertIn(ret.name, shared.text, "the real token opens it")
         self.assertNotIn(ret.name, self.url_open("/my/returns").text)
 
     def _csrf(self, html):
