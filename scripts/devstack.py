@@ -401,6 +401,57 @@ for menu in env["ir.ui.menu"].search([]):
 print("UNINSTALL-CHECK", len(views), "views", problems or "OK")
 """
 
+# Run by `odoo shell` before serving the demo database: an API key of the demo
+# technician (Tina Technician, login `technician`), for the live tests.
+APIKEY_SNIPPET = """
+user = env.ref("crm_extension.user_demo_technician")
+Keys = env["res.users.apikeys"].with_user(user).sudo()
+print("APIKEY", Keys._generate("rpc", "live tests", None))
+env.cr.commit()
+"""
+
+
+def odoo_shell(python, pg, db, code, logfile):
+    """Run ``code`` in `odoo shell` on ``db``; return its output."""
+    with open(logfile, "w") as fh:
+        run(
+            [python, "-m", "odoo", "shell", *odoo_cmd(python, pg, db)[3:], "--no-http"],
+            check=False,
+            input=code,
+            text=True,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+        )
+    with open(logfile) as fh:
+        return fh.read()
+
+
+def demo_api_key(python, pg, db, logdir):
+    text = odoo_shell(
+        python, pg, db, APIKEY_SNIPPET, logfile=os.path.join(logdir, "apikey.log")
+    )
+    apikey = re.search(r"^APIKEY (\w+)$", text, re.MULTILINE)
+    if not apikey:
+        print("\n".join(text.splitlines()[-20:]), file=sys.stderr)
+        fail("could not make the demo technician's API key")
+    return apikey.group(1)
+
+
+def check_uninstall(python, pg, db, logdir):
+    """Uninstall the module; (ok, summary line)."""
+    text = odoo_shell(
+        python, pg, db, UNINSTALL_CHECK, logfile=os.path.join(logdir, "uninstall.log")
+    )
+    verdict = re.search(r"^UNINSTALL-CHECK (\d+) views (.*)$", text, re.MULTILINE)
+    if verdict and verdict.group(2) == "OK":
+        return True, f"uninstall: {verdict.group(1)} views and all menus valid -> ok"
+    if not verdict:
+        print("\n".join(text.splitlines()[-40:]), file=sys.stderr)
+    return False, (
+        f"uninstall: FAILED ({verdict.group(2) if verdict else 'no verdict'})"
+    )
+
+
 # The module's tables whose rows an upgrade must keep.
 UPGRADE_TABLES = (
     "customer_feedback",
@@ -639,6 +690,7 @@ def cmd_test(args):
         if not upgrade_ok:
             print("\n".join(log_problems(text)), before, after, file=sys.stderr)
         ok = ok and upgrade_ok
+        apikey = demo_api_key(python, pg, db_live, logdir)
         port = free_port()
         server_log = open(os.path.join(logdir, "server.log"), "w")  # noqa: SIM115
         server = subprocess.Popen(
@@ -668,6 +720,8 @@ def cmd_test(args):
             CRM_EXT_DB=db_live,
             CRM_EXT_USER="admin",
             CRM_EXT_PASSWORD="admin",
+            CRM_EXT_TECH_LOGIN="technician",
+            CRM_EXT_TECH_APIKEY=apikey,
             CRM_EXT_ODOO_PYTHON=python,
         )
         log(f"elapsed before pytest: {time.monotonic() - started:.0f} s")
@@ -693,32 +747,9 @@ def cmd_test(args):
         server.wait(30)
         server = None
         log(f"uninstalling {MODULE} from {db_live}")
-        logfile = os.path.join(logdir, "uninstall.log")
-        with open(logfile, "w") as fh:
-            run(
-                [python, "-m", "odoo", "shell", *odoo_cmd(python, pg, db_live)[3:]]
-                + ["--no-http"],
-                check=False,
-                input=UNINSTALL_CHECK,
-                text=True,
-                stdout=fh,
-                stderr=subprocess.STDOUT,
-            )
-        with open(logfile) as fh:
-            text = fh.read()
-        verdict = re.search(r"^UNINSTALL-CHECK (\d+) views (.*)$", text, re.MULTILINE)
-        uninstall_ok = bool(verdict) and verdict.group(2) == "OK"
-        summary.append(
-            "uninstall: "
-            + (
-                f"{verdict.group(1)} views and all menus valid -> ok"
-                if uninstall_ok
-                else f"FAILED ({verdict.group(2) if verdict else 'no verdict'})"
-            )
-        )
-        log(summary[-1])
-        if not uninstall_ok and not verdict:
-            print("\n".join(text.splitlines()[-40:]), file=sys.stderr)
+        uninstall_ok, line = check_uninstall(python, pg, db_live, logdir)
+        summary.append(line)
+        log(line)
         ok = ok and uninstall_ok
     finally:
         if server:

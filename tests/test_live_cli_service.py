@@ -5,6 +5,7 @@ technician's view over XML-RPC, against the live server."""
 import csv
 import io
 import json
+import os
 import uuid
 
 import odoorpc
@@ -157,3 +158,43 @@ def test_technician_reads_only_own_orders(odoo, live_config, tag, customer):
     assert visible == [orders[0]]
     with pytest.raises(odoorpc.error.RPCError):
         technician.env["service.order"].read([orders[1]], ["name"])
+
+
+def test_technician_api_key_reads_only_own_orders(odoo, live_config, customer):
+    """The demo technician (Tina) connects with an API key, as an
+    integration would: only Tina's orders and their parts are visible."""
+    login = os.environ.get("CRM_EXT_TECH_LOGIN")
+    apikey = os.environ.get("CRM_EXT_TECH_APIKEY")
+    assert login and apikey, "scripts/test makes the demo technician's API key"
+    tina = odoo.env.ref("crm_extension.technician_demo_tina").id
+    joel = odoo.env.ref("crm_extension.technician_demo_joel").id
+    Order = odoo.env["service.order"]
+    own = Order.create({"partner_id": customer, "technician_id": tina})
+    other = Order.create({"partner_id": customer, "technician_id": joel})
+    labour = odoo.env.ref("crm_extension.product_demo_labour").id
+    other_line = odoo.env["service.order.line"].create(
+        {"order_id": other, "line_type": "labour", "product_id": labour}
+    )
+    config = ClientConfig.from_sources(
+        environ={
+            "CRM_EXT_HOST": live_config["host"],
+            "CRM_EXT_PORT": str(live_config["port"]),
+            "CRM_EXT_DB": live_config["db"],
+            "CRM_EXT_USER": login,
+            "CRM_EXT_PASSWORD": apikey,
+        }
+    )
+    technician = connect(config)
+    assert technician.env["service.order"].search([("id", "in", [own, other])]) == [own]
+    with pytest.raises(odoorpc.error.RPCError):
+        technician.env["service.order"].read([other], ["name"])
+    with pytest.raises(odoorpc.error.RPCError):
+        technician.env["service.order.line"].read([other_line], ["product_id"])
+    # the technician records labour on the own order with the key
+    line = technician.env["service.order.line"].create(
+        {"order_id": own, "line_type": "labour", "product_id": labour}
+    )
+    assert (
+        odoo.env["service.order.line"].read([line], ["order_id"])[0]["order_id"][0]
+        == own
+    )
