@@ -13,6 +13,7 @@ import base64
 import contextlib
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -24,7 +25,8 @@ import urllib.request
 import websocket
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# (file name, path relative to the server, what it shows)
+# (file name, path relative to the server, what it shows[, script run once the
+# page is shown]). ``{module.xml_id}`` in a path stands for that record's id.
 PAGES = [
     (
         "feedback-kanban.png",
@@ -51,7 +53,22 @@ PAGES = [
         "/odoo/action-crm_extension.action_customer_analysis",
         "customers by segment",
     ),
+    (
+        "service-order-parts.png",
+        (
+            "/odoo/action-crm_extension.action_service_order/"
+            "{crm_extension.service_order_demo_1}"
+        ),
+        "a repair order with its parts and labour",
+        "document.querySelector('.o_notebook a[name=parts]').click()",
+    ),
+    (
+        "van-stock.png",
+        "/odoo/action-crm_extension.action_service_van_stock",
+        "what the technicians' vans hold",
+    ),
 ]
+XML_ID = re.compile(r"\{(\w+)\.(\w+)\}")
 
 
 def free_port():
@@ -85,6 +102,31 @@ def login(url, db, user, password):
     raise SystemExit("login failed: no session cookie")
 
 
+def record_id(url, session, module, name):
+    """The id of a record from its XML id (ir.model.data, over JSON-RPC)."""
+    payload = json.dumps(
+        {
+            "jsonrpc": "2.0",
+            "params": {
+                "model": "ir.model.data",
+                "method": "check_object_reference",
+                "args": [module, name],
+                "kwargs": {},
+            },
+        }
+    ).encode()
+    request = urllib.request.Request(
+        f"{url}/web/dataset/call_kw",
+        data=payload,
+        headers={"Content-Type": "application/json", "Cookie": f"session_id={session}"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as resp:
+        body = json.load(resp)
+    if body.get("error"):
+        raise SystemExit(f"{module}.{name}: {body['error']['data']['message']}")
+    return str(body["result"][1])
+
+
 class Browser:
     def __init__(self, width, height):
         self.port = free_port()
@@ -106,6 +148,7 @@ class Browser:
                 f"--window-size={width},{height}",
                 f"--user-data-dir={self.profile}",
                 f"--remote-debugging-port={self.port}",
+                f"--remote-allow-origins=http://127.0.0.1:{self.port}",
                 "about:blank",
             ],
             stdout=subprocess.DEVNULL,
@@ -184,10 +227,15 @@ def main(argv=None):
             domain=host,
             path="/",
         )
-        for name, path, _what in PAGES:
+        for name, path, _what, *script in PAGES:
+            path = XML_ID.sub(
+                lambda m: record_id(args.url, session, m.group(1), m.group(2)), path
+            )
             browser.call("Page.navigate", url=args.url + path)
             if not browser.wait_for(".o_action_manager .o_view_controller", 90):
                 print(f"warning: {path} did not finish loading")
+            for expression in script:
+                browser.call("Runtime.evaluate", expression=expression)
             time.sleep(args.wait)
             shot = browser.call("Page.captureScreenshot", format="png")
             with open(os.path.join(args.out, name), "wb") as fh:
