@@ -13,6 +13,17 @@ class TestServiceOrderPortal(ServiceHttpCommon):
         cls.mine = Order.create(
             {"partner_id": cls.customer_contact.id, "description": "Acme boiler visit"}
         )
+        labour = cls.env["product.product"].create(
+            {"name": "Technician hour", "type": "service", "list_price": 60.0}
+        )
+        cls.env["service.order.line"].create(
+            {
+                "order_id": cls.mine.id,
+                "line_type": "labour",
+                "product_id": labour.id,
+                "quantity": 2,
+            }
+        )
         cls.theirs = Order.create(
             {"partner_id": cls.other_contact.id, "description": "Globex secret visit"}
         )
@@ -25,6 +36,8 @@ class TestServiceOrderPortal(ServiceHttpCommon):
         self.assertNotIn(self.theirs.name, listing.text)
         page = self.url_open(f"/my/service-orders/{self.mine.id}")
         self.assertIn("Acme boiler visit", page.text)
+        self.assertIn("Technician hour", page.text)
+        self.assertIn("120.00", page.text)
         stolen = self.url_open(f"/my/service-orders/{self.theirs.id}")
         self.assertNotIn("Globex secret visit", stolen.text)
         report = self.url_open(f"/my/service-orders/{self.theirs.id}?report_type=pdf")
@@ -43,3 +56,4 @@ class TestServiceOrderPortal(ServiceHttpCommon):
         self.assertEqual(response.status_code, 200)
         self.assertIn(self.mine.name, response.text)
         self.assertIn("Service Report", response.text)
+        self.assertIn("Technician hour", response.text)
