@@ -3,7 +3,7 @@
     "name": "CRM Extension: After-Sales Service",
     "summary": "Customer feedback, service levels, dispatch, spare parts, "
     "installed base, returns and a 360-degree customer view",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "After-Sales",
     "license": "AGPL-3",
     "author": "crm_extension developers",
@@ -36,6 +36,7 @@
         "views/service_order_views.xml",
         "views/service_order_templates.xml",
         "views/customer_equipment_views.xml",
+        "views/customer_equipment_event_views.xml",
         "views/service_return_views.xml",
         "views/service_return_templates.xml",
         "report/customer_satisfaction_report_views.xml",

@@ -1,4 +1,5 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from collections import Counter
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -61,6 +62,8 @@ class CustomerEquipment(models.Model):
         "stock.move.line", string="Delivered By", readonly=True, copy=False
     )
     service_order_ids = fields.One2many("service.order", "equipment_id")
+    event_ids = fields.One2many("customer.equipment.event", "equipment_id")
+    event_count = fields.Integer(compute="_compute_event_count")
     service_order_count = fields.Integer(compute="_compute_service_stats")
     breakdown_count = fields.Integer(compute="_compute_service_stats")
     mtbf_days = fields.Float(
@@ -164,6 +167,15 @@ class CustomerEquipment(models.Model):
             )
             equipment.mtbf_days = days / count if count else 0.0
 
+    def _compute_event_count(self):
+        counts = dict(
+            self.env["customer.equipment.event"]._read_group(
+                [("equipment_id", "in", self.ids)], ["equipment_id"], ["__count"]
+            )
+        )
+        for equipment in self:
+            equipment.event_count = counts.get(equipment, 0)
+
     @api.constrains("serial", "product_id", "company_id")
     def _check_serial_unique(self):
         for equipment in self.filtered("serial"):
@@ -209,6 +221,15 @@ class CustomerEquipment(models.Model):
             "default_equipment_id": self.id,
             "default_partner_id": self.partner_id.id,
         }
+        return action
+
+    def action_view_events(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_extension.action_customer_equipment_event"
+        )
+        action["domain"] = [("equipment_id", "=", self.id)]
+        action["context"] = {"default_equipment_id": self.id}
         return action
 
     def action_view_lead(self):
@@ -431,3 +452,182 @@ class CustomerEquipment(models.Model):
                     for unit in range(int(line.quantity))
                 ]
         return self.create(vals_list)
+
+    # ------------------------------------------------------------------
+    # Integration API: events from equipment monitors
+    # ------------------------------------------------------------------
+    @api.model
+    def api_report_event(self, serial, event):
+        """Log an alarm or a meter reading of the active unit with ``serial``.
+
+        ``event``: ``type`` (``alarm`` or ``reading``, required), ``code``,
+        ``value`` (required for a reading), ``message``, ``external_ref`` (the
+        monitor's event id) and ``date`` (ISO 8601, UTC without an offset;
+        now by default). An ``external_ref`` already logged in the company
+        returns that event and logs nothing. An alarm that brings the unit's
+        alarms within the company's window (since its last done repair) to
+        the threshold opens one repair service order, unless one is open.
+
+        Returns ``{"event_id", "service_order_id", "created"}``:
+        ``service_order_id`` is the order the event opened (or False),
+        ``created`` is False when the event was already logged (a retry).
+        Bad input raises a ValidationError naming the field or the serial;
+        the caller needs the right to create events (service users)."""
+        Event = self.env["customer.equipment.event"]
+        Event.check_access("create")
+        vals = Event._api_event_vals(event)
+        equipment = self._api_find_by_serial(serial)
+        ref = vals["external_ref"]
+        if ref:
+            logged = Event.search(
+                [
+                    ("external_ref", "=", ref),
+                    ("company_id", "=", equipment.company_id.id),
+                ],
+                limit=1,
+            )
+            if logged and logged.equipment_id != equipment:
+                raise ValidationError(
+                    self.env._(
+                        "Field external_ref: '%(ref)s' is already used by an "
+                        "event of %(equipment)s.",
+                        ref=ref,
+                        equipment=logged.equipment_id.display_name,
+                    )
+                )
+            if logged:
+                return {
+                    "event_id": logged.id,
+                    "service_order_id": logged.service_order_id.id or False,
+                    "created": False,
+                }
+        # events of one unit are logged one after the other: a concurrent
+        # report of the same unit, or of the same event, fails here and is
+        # retried by Odoo, seeing this one (see _lock_events)
+        equipment._lock_events()
+        order = self.env["service.order"]
+        if vals["event_type"] == "alarm":
+            order = equipment._open_alarm_service_order(
+                vals["event_date"], vals["code"]
+            )
+        logged = Event.create(
+            {**vals, "equipment_id": equipment.id, "service_order_id": order.id}
+        )
+        return {
+            "event_id": logged.id,
+            "service_order_id": order.id or False,
+            "created": True,
+        }
+
+    @api.model
+    def _api_find_by_serial(self, serial):
+        """The active unit with exactly this serial in the caller's companies."""
+        if not isinstance(serial, str) or not serial.strip():
+            raise ValidationError(
+                self.env._("Give the equipment's serial as text, got %r.", serial)
+            )
+        units = self.search(
+            [
+                ("serial", "=", serial),
+                ("state", "=", "active"),
+                ("company_id", "in", self.env.companies.ids),
+            ],
+            limit=3,
+            order="id",
+        )
+        if not units:
+            raise ValidationError(
+                self.env._(
+                    "Unknown serial '%s': no active equipment has it in your "
+                    "companies.",
+                    serial,
+                )
+            )
+        if len(units) > 1:
+            raise ValidationError(
+                self.env._(
+                    "Serial '%(serial)s' is shared by several active units "
+                    "(%(units)s): give each unit its own serial.",
+                    serial=serial,
+                    units=", ".join(units.mapped("display_name")),
+                )
+            )
+        return units
+
+    def _lock_events(self):
+        """Lock the units' rows until the transaction ends.
+
+        The rows are updated (not just selected FOR UPDATE): under Odoo's
+        REPEATABLE READ isolation a second report for the same unit at the
+        same time then fails with a serialization error instead of counting
+        alarms on a snapshot that misses the first one; Odoo retries the
+        request, and the retry sees the first event and its service order."""
+        if self:
+            self.env.cr.execute(
+                "UPDATE customer_equipment SET write_date = write_date WHERE id IN %s",
+                (tuple(self.ids),),
+            )
+
+    def _open_alarm_service_order(self, event_date, code):
+        """The repair order that an alarm at ``event_date`` opens: when the
+        unit's alarms within the company's window, counted since its last
+        done repair and with this one, reach the threshold and no repair
+        order of the unit is open. Otherwise an empty recordset."""
+        self.ensure_one()
+        Order = self.env["service.order"]
+        threshold = self.company_id.equipment_alarm_threshold
+        if not threshold:
+            return Order
+        repairs = [
+            ("equipment_id", "=", self.id),
+            ("service_type", "=", "repair"),
+        ]
+        if Order.search_count(
+            [*repairs, ("state", "not in", ("done", "cancelled"))], limit=1
+        ):
+            return Order
+        hours = self.company_id.equipment_alarm_window_hours
+        since = event_date - timedelta(hours=hours)
+        [[last_repair]] = Order._read_group(
+            [*repairs, ("state", "=", "done")], [], ["date_done:max"]
+        )
+        if last_repair and last_repair > since:
+            since = last_repair
+        alarms = self.env["customer.equipment.event"].search(
+            [
+                ("equipment_id", "=", self.id),
+                ("event_type", "=", "alarm"),
+                ("event_date", ">", since),
+                ("event_date", "<=", event_date),
+            ],
+            order="event_date, id",
+        )
+        if len(alarms) + 1 < threshold:
+            return Order
+        codes = [alarm.code for alarm in alarms] + [code]
+        return Order.create(self._prepare_alarm_service_order_vals(codes, hours))
+
+    def _prepare_alarm_service_order_vals(self, codes, hours):
+        self.ensure_one()
+        counts = Counter(code or "?" for code in codes)
+        listed = ", ".join(
+            f"{code} (x{count})" if count > 1 else code
+            for code, count in counts.items()
+        )
+        return {
+            "partner_id": self.partner_id.id,
+            "site_partner_id": self.site_partner_id.id,
+            "equipment_id": self.id,
+            "service_type": "repair",
+            "priority": "2",
+            "company_id": self.company_id.id,
+            "description": self.env._(
+                "%(count)s monitor alarms within %(hours)s hours on %(equipment)s "
+                "(serial %(serial)s): %(codes)s.",
+                count=len(codes),
+                hours=hours,
+                equipment=self.name,
+                serial=self.serial or "-",
+                codes=listed,
+            ),
+        }

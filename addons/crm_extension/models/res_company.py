@@ -30,6 +30,18 @@ class ResCompany(models.Model):
         help="Equipment with this many breakdowns (done repair orders) in the "
         "last 12 months gets a replacement opportunity. 0 turns it off.",
     )
+    equipment_alarm_threshold = fields.Integer(
+        string="Alarms before a repair",
+        default=3,
+        help="A monitored unit that reports this many alarms within the alarm "
+        "window (since its last done repair) gets a repair service order, "
+        "unless one is open. 0 turns it off.",
+    )
+    equipment_alarm_window_hours = fields.Integer(
+        string="Alarm window (hours)",
+        default=24,
+        help="An alarm counts towards the threshold for this many hours.",
+    )
 
     @api.constrains("customer_segment_a_share", "customer_segment_b_share")
     def _check_customer_segment_shares(self):
@@ -56,4 +68,19 @@ class ResCompany(models.Model):
                         "set 0 to turn replacement opportunities for breakdowns "
                         "off."
                     )
+                )
+
+    @api.constrains("equipment_alarm_threshold", "equipment_alarm_window_hours")
+    def _check_equipment_alarms(self):
+        for company in self:
+            if company.equipment_alarm_threshold < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The alarms before a repair cannot be negative: set 0 to "
+                        "open no repair orders from alarms."
+                    )
+                )
+            if company.equipment_alarm_window_hours < 1:
+                raise ValidationError(
+                    self.env._("The alarm window must be at least one hour.")
                 )

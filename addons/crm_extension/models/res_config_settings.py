@@ -20,6 +20,12 @@ class ResConfigSettings(models.TransientModel):
     replacement_breakdown_threshold = fields.Integer(
         related="company_id.replacement_breakdown_threshold", readonly=False
     )
+    equipment_alarm_threshold = fields.Integer(
+        related="company_id.equipment_alarm_threshold", readonly=False
+    )
+    equipment_alarm_window_hours = fields.Integer(
+        related="company_id.equipment_alarm_window_hours", readonly=False
+    )
 
     def _compute_feedback_alias_email(self):
         alias = self.env.ref(

@@ -28,6 +28,13 @@ MATRIX = {
         "user": "rwc",
         "manager": "rwcu",
     },
+    "customer.equipment.event": {
+        "portal": "r",
+        "employee": "r",
+        "technician": "r",
+        "user": "rc",
+        "manager": "rwcu",
+    },
     "service.order.line": {
         "portal": "r",
         "technician": "rwcu",
