@@ -8,11 +8,11 @@ Registers UNITS pieces of equipment, then reports EVENTS events with
 customer.equipment.api_report_event, one call each: mostly meter readings,
 with an alarm every tenth event (so some units cross the alarm threshold and
 open a repair order). With CLIENTS > 1, that many clients report in parallel,
-each for its own units, in order. Prints events per second beside the target
-and beside the rate of the cheapest call through one client (a search_count:
-the transport's ceiling), then retries a tenth of the events (they must log
-nothing and answer as the first time) and counts what was logged. Use a
-throwaway database: the records stay.
+each for its own units, in order. Prints events per second and their ratio
+to the rate of the cheapest call through one client (a search_count: the
+transport's ceiling) beside the target ratio, then retries a tenth of the
+events (they must log nothing and answer as the first time) and counts what
+was logged. Use a throwaway database: the records stay.
 """
 
 import argparse
@@ -23,7 +23,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from scripts import client as client_mod
 
-TARGET_RATE = 100.0  # events per second
+# A report (validation, log, alarm count, maybe a repair order) costs at most
+# twice the cheapest call through the same client: the target is a ratio to
+# that baseline, so it holds on any machine. The absolute rate is printed too.
+TARGET_RATIO = 0.5
 ALARM_EVERY = 10
 BASELINE_CALLS = 200
 
@@ -106,15 +109,15 @@ def main(argv=None):
     orders = odoo.env["service.order"].search_count([("equipment_id", "in", unit_ids)])
     rate = len(events) / elapsed
     print(f"events, units, clients : {len(events)}, {args.units}, {args.clients}")
-    print(
-        f"api_report_event       : {rate:8.0f} events/s (target >= {TARGET_RATE:.0f})"
-    )
+    ratio = rate / base_rate
+    print(f"api_report_event       : {rate:8.0f} events/s")
     print(f"retries                : {len(retried) / retry_elapsed:8.0f} events/s")
     print(f"search_count (baseline): {base_rate:8.0f} calls/s through one client")
+    print(f"ratio events / baseline: {ratio:.2f} (target >= {TARGET_RATIO})")
     print(f"events logged          : {logged} (expect {len(events)})")
     print(f"retries answered alike : {same}")
     print(f"repair orders opened   : {orders}")
-    ok = logged == len(events) and same and rate >= TARGET_RATE
+    ok = logged == len(events) and same and ratio >= TARGET_RATIO
     return 0 if ok else 1
 
 

@@ -459,6 +459,7 @@ UPGRADE_TABLES = (
     "service_order_line",
     "service_return",
     "customer_equipment",
+    "customer_equipment_event",
     "service_technician",
     "service_sla_policy",
     "service_sla_escalation",

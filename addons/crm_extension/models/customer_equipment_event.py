@@ -2,7 +2,7 @@
 import math
 from datetime import datetime, timezone
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 EVENT_TYPES = [("alarm", "Alarm"), ("reading", "Reading")]
@@ -62,6 +62,15 @@ class CustomerEquipmentEvent(models.Model):
             "This external reference is already used by an event of this company.",
         ),
     ]
+
+    def init(self):
+        # the alarm window: a unit's alarms since a date, on every report
+        tools.create_index(
+            self.env.cr,
+            "customer_equipment_event_window_idx",
+            self._table,
+            ["equipment_id", "event_type", "event_date"],
+        )
 
     # ------------------------------------------------------------------
     # Compute
