@@ -302,8 +302,13 @@ class ServiceOrderLine(models.Model):
     def _stock_lines(self):
         return self.filtered(lambda line: line.line_type == "part")
 
+    def _moves(self):
+        """The lines' stock moves, read as superuser: service users and
+        technicians work on parts without inventory rights."""
+        return self.sudo().move_ids
+
     def _active_moves(self):
-        return self.move_ids.filtered(lambda m: m.state not in ("done", "cancel"))
+        return self._moves().filtered(lambda m: m.state not in ("done", "cancel"))
 
     def _check_availability(self):
         """Refuse, before anything is created, lines without the lot they need
@@ -442,7 +447,7 @@ class ServiceOrderLine(models.Model):
             unused = line.quantity - line.quantity_used
             if float_is_zero(unused, precision_rounding=line.product_uom_id.rounding):
                 continue
-            out_move = line.move_ids.filtered(lambda m: m.state == "done")[:1]
+            out_move = line._moves().filtered(lambda m: m.state == "done")[:1]
             returns.append(
                 {
                     **line._prepare_move_vals(),
