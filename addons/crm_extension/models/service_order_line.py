@@ -3,7 +3,8 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import float_compare, float_is_zero
+from odoo.osv import expression
+from odoo.tools import SQL, float_compare, float_is_zero
 
 # set by the billing of a done order, when its lines are otherwise locked
 BILLING_FIELDS = {"sale_line_id", "warranty_claim_id"}
@@ -338,9 +339,11 @@ class ServiceOrderLine(models.Model):
                     line.quantity, line.product_id.uom_id
                 )
                 needs[(line.product_id, line.location_id, line.lot_id)] += qty
+        needs = {
+            key: need for key, need in needs.items() if not key[0].allow_negative_stock
+        }
+        self._lock_quants({(product, location) for product, location, _lot in needs})
         for (product, location, lot), need in needs.items():
-            if product.allow_negative_stock:
-                continue
             available = Quant._get_available_quantity(
                 product, location, lot_id=lot or None
             )
@@ -363,6 +366,44 @@ class ServiceOrderLine(models.Model):
                         uom=product.uom_id.name,
                     )
                 )
+
+    def _lock_quants(self, keys):
+        """Lock the quants of ``keys`` (product, location) pairs, child
+        locations included, until the transaction ends.
+
+        Stock reserves with ``SKIP LOCKED``: it passes over a quant that
+        another transaction is reserving and books the reservation on a new
+        quant. Two orders checking the last unit at once would then both
+        reserve it. Locked here, before the check reads the quants, the
+        second transaction waits for the first one; under REPEATABLE READ it
+        then fails with a serialization error, Odoo retries the request, and
+        the retry sees the reservation and refuses."""
+        if not keys:
+            return
+        quants = (
+            self.env["stock.quant"]
+            .sudo()
+            .search(
+                expression.OR(
+                    [
+                        [
+                            ("product_id", "=", product.id),
+                            ("location_id", "child_of", location.id),
+                        ]
+                        for product, location in keys
+                    ]
+                )
+            )
+        )
+        if quants:
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id FROM stock_quant WHERE id IN %s "
+                    "ORDER BY id FOR NO KEY UPDATE",
+                    tuple(quants.ids),
+                ),
+                log_exceptions=False,  # a serialization error is retried
+            )
 
     def _prepare_move_vals(self):
         self.ensure_one()

@@ -16,3 +16,4 @@ from . import test_service_parts
 from . import test_service_return
 from . import test_van_replenishment
 from . import test_replacement_opportunity
+from . import test_concurrency
