@@ -735,9 +735,9 @@ class ServiceOrder(models.Model):
             for line, sale_line in zip(lines, sale_lines, strict=True):
                 line.sudo().sale_line_id = sale_line
                 if line.line_type == "part":
-                    line.move_ids.filtered(
+                    line._moves().filtered(
                         lambda m: m.state == "done"
-                    ).sudo().sale_line_id = sale_line
+                    ).sale_line_id = sale_line
                 else:
                     sale_line.qty_delivered = line.quantity_used
             sales |= sale

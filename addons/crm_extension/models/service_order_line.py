@@ -3,7 +3,8 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import float_compare, float_is_zero
+from odoo.osv import expression
+from odoo.tools import SQL, float_compare, float_is_zero
 
 # set by the billing of a done order, when its lines are otherwise locked
 BILLING_FIELDS = {"sale_line_id", "warranty_claim_id"}
@@ -302,8 +303,13 @@ class ServiceOrderLine(models.Model):
     def _stock_lines(self):
         return self.filtered(lambda line: line.line_type == "part")
 
+    def _moves(self):
+        """The lines' stock moves, read as superuser: service users and
+        technicians work on parts without inventory rights."""
+        return self.sudo().move_ids
+
     def _active_moves(self):
-        return self.move_ids.filtered(lambda m: m.state not in ("done", "cancel"))
+        return self._moves().filtered(lambda m: m.state not in ("done", "cancel"))
 
     def _check_availability(self):
         """Refuse, before anything is created, lines without the lot they need
@@ -333,9 +339,11 @@ class ServiceOrderLine(models.Model):
                     line.quantity, line.product_id.uom_id
                 )
                 needs[(line.product_id, line.location_id, line.lot_id)] += qty
+        needs = {
+            key: need for key, need in needs.items() if not key[0].allow_negative_stock
+        }
+        self._lock_quants({(product, location) for product, location, _lot in needs})
         for (product, location, lot), need in needs.items():
-            if product.allow_negative_stock:
-                continue
             available = Quant._get_available_quantity(
                 product, location, lot_id=lot or None
             )
@@ -358,6 +366,44 @@ class ServiceOrderLine(models.Model):
                         uom=product.uom_id.name,
                     )
                 )
+
+    def _lock_quants(self, keys):
+        """Lock the quants of ``keys`` (product, location) pairs, child
+        locations included, until the transaction ends.
+
+        Stock reserves with ``SKIP LOCKED``: it passes over a quant that
+        another transaction is reserving and books the reservation on a new
+        quant. Two orders checking the last unit at once would then both
+        reserve it. Locked here, before the check reads the quants, the
+        second transaction waits for the first one; under REPEATABLE READ it
+        then fails with a serialization error, Odoo retries the request, and
+        the retry sees the reservation and refuses."""
+        if not keys:
+            return
+        quants = (
+            self.env["stock.quant"]
+            .sudo()
+            .search(
+                expression.OR(
+                    [
+                        [
+                            ("product_id", "=", product.id),
+                            ("location_id", "child_of", location.id),
+                        ]
+                        for product, location in keys
+                    ]
+                )
+            )
+        )
+        if quants:
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id FROM stock_quant WHERE id IN %s "
+                    "ORDER BY id FOR NO KEY UPDATE",
+                    tuple(quants.ids),
+                ),
+                log_exceptions=False,  # a serialization error is retried
+            )
 
     def _prepare_move_vals(self):
         self.ensure_one()
@@ -442,7 +488,7 @@ class ServiceOrderLine(models.Model):
             unused = line.quantity - line.quantity_used
             if float_is_zero(unused, precision_rounding=line.product_uom_id.rounding):
                 continue
-            out_move = line.move_ids.filtered(lambda m: m.state == "done")[:1]
+            out_move = line._moves().filtered(lambda m: m.state == "done")[:1]
             returns.append(
                 {
                     **line._prepare_move_vals(),

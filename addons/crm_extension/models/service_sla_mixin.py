@@ -335,8 +335,11 @@ class ServiceSlaMixin(models.AbstractModel):
     def _sla_claim(self, due):
         """Insert the log rows first; only those this transaction inserted fire.
 
-        The unique key makes a concurrent run wait, then skip the rows the
-        first one committed: each level fires once per record."""
+        The unique key makes a concurrent run wait for the first one. Under
+        Odoo's REPEATABLE READ isolation it then fails with a serialization
+        error (the rows the first run committed are not in its snapshot) and
+        rolls back; retried, it finds the levels logged and skips them. Each
+        level fires once per record."""
         if not due:
             return []
         now = fields.Datetime.now()
@@ -363,7 +366,8 @@ class ServiceSlaMixin(models.AbstractModel):
                 "ON CONFLICT (res_model, res_id, escalation_id) DO NOTHING "
                 "RETURNING res_id, escalation_id",
                 values,
-            )
+            ),
+            log_exceptions=False,  # a serialization error is retried
         )
         return self.env.cr.fetchall()
 

@@ -295,4 +295,5 @@ class ServiceTechnician(models.Model):
             self.env.cr.execute(
                 "UPDATE service_technician SET write_date = write_date WHERE id IN %s",
                 (tuple(technicians.ids),),
+                log_exceptions=False,  # a serialization error is retried
             )

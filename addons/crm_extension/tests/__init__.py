@@ -18,3 +18,4 @@ from . import test_van_replenishment
 from . import test_replacement_opportunity
 from . import test_service_analysis
 from . import test_equipment_events
+from . import test_concurrency

@@ -402,6 +402,26 @@ class TestServiceParts(ServicePartsCommon):
         self.assertEqual(self._reserved(self.gasket, self.van), 0)
         self.assertEqual(self._reserved(self.gasket, other_van), 4)
 
+    def test_parts_need_no_inventory_rights(self):
+        """Dispatchers and technicians have no inventory rights: the stock
+        moves of the parts are read and handled as superuser."""
+        order = self._order(
+            [{"product_id": self.gasket.id, "quantity": 2, "quantity_used": 1}]
+        )
+        for user in (self.service_user, self.technician_user):
+            self.assertFalse(user.has_group("stock.group_stock_user"))
+        self.env.invalidate_all()  # nothing read as admin stays in the cache
+        order.with_user(self.service_user).action_schedule()
+        self.assertEqual(self._reserved(self.gasket, self.van), 2)
+        as_tech = order.with_user(self.technician_user)
+        self.env.invalidate_all()
+        as_tech.action_start()
+        self.env.invalidate_all()
+        as_tech.action_done()
+        self.assertEqual(order.state, "done")
+        self.assertEqual(self._qty(self.gasket, self.van), 9)
+        self.assertEqual(self._qty(self.gasket, self.customer_location), 1)
+
     def test_technician_records_parts_on_own_orders_only(self):
         order = self._order([])
         other = self._order([], technician_id=False)
