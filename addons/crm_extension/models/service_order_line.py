@@ -353,13 +353,14 @@ class ServiceOrderLine(models.Model):
                 )
                 > 0
             ):
+                lot_label = f" ({lot.name})" if lot else ""
                 raise UserError(
                     self.env._(
                         "Not enough %(product)s%(lot)s in %(location)s: "
                         "%(available)s %(uom)s free, %(need)s needed. Replenish "
                         "the van or take the part from the warehouse.",
                         product=product.display_name,
-                        lot=f" ({lot.name})" if lot else "",
+                        lot=lot_label,
                         location=location.display_name,
                         available=available,
                         need=need,

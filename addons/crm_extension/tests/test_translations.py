@@ -2,9 +2,9 @@
 from odoo.tests import TransactionCase, tagged
 
 EXPECTED = {
-    "es_ES": ("Órdenes de servicio", "Programado"),
-    "zh_CN": ("服务单", "已排程"),
-    "ko_KR": ("서비스 주문", "예약됨"),
+    "es_ES": ("Órdenes de servicio", "Programado", "Devoluciones y cambios"),
+    "zh_CN": ("服务单", "已排程", "退货和换货"),
+    "ko_KR": ("서비스 주문", "예약됨", "반품 및 교환"),
 }
 
 
@@ -15,13 +15,17 @@ class TestTranslations(TransactionCase):
     def test_languages_load_module_terms(self):
         menu = self.env.ref("crm_extension.menu_service_orders")
         state = self.env["service.order"]._fields["state"]
-        for lang, (menu_name, scheduled) in EXPECTED.items():
+        returns_menu = self.env.ref("crm_extension.menu_service_return")
+        for lang, (menu_name, scheduled, returns_name) in EXPECTED.items():
             with self.subTest(lang=lang):
                 self.env["res.lang"]._activate_lang(lang)
                 self.env["ir.module.module"]._load_module_terms(
                     ["crm_extension"], [lang]
                 )
                 self.assertEqual(menu.with_context(lang=lang).name, menu_name)
+                self.assertEqual(
+                    returns_menu.with_context(lang=lang).name, returns_name
+                )
                 labels = dict(
                     state._description_selection(self.env(context={"lang": lang}))
                 )
