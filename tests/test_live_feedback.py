@@ -111,3 +111,47 @@ def test_portal_user_reads_only_own_company_feedback(odoo, live_config, customer
     with pytest.raises(odoorpc.error.RPCError) as error:
         portal.env["customer.feedback"].read([theirs], ["name"])
     assert "AccessError" in str(error.value.info) or "not allowed" in str(error.value)
+
+
+def test_portal_user_reads_only_own_company_service_records(
+    odoo, live_config, customers
+):
+    """Service orders (and their parts), equipment and returns over XML-RPC:
+    the portal user reads its company's, is refused another's, writes none."""
+    labour = odoo.env.ref("crm_extension.product_demo_labour").id
+    records = {}
+    for key in ("acme", "globex"):
+        partner = customers["contact"] if key == "acme" else customers["globex"]
+        order = odoo.env["service.order"].create({"partner_id": partner})
+        records[key] = {
+            "service.order": order,
+            "service.order.line": odoo.env["service.order.line"].create(
+                {"order_id": order, "line_type": "labour", "product_id": labour}
+            ),
+            "customer.equipment": odoo.env["customer.equipment"].create(
+                {
+                    "name": f"Unit {key}",
+                    "partner_id": customers[key],
+                    "serial": f"LIVE-{customers['tag']}-{key}",
+                }
+            ),
+        }
+    config = ClientConfig.from_sources(
+        environ={
+            "CRM_EXT_HOST": live_config["host"],
+            "CRM_EXT_PORT": str(live_config["port"]),
+            "CRM_EXT_DB": live_config["db"],
+            "CRM_EXT_USER": customers["login"],
+            "CRM_EXT_PASSWORD": customers["login"],
+        }
+    )
+    portal = connect(config)
+    for model, mine in records["acme"].items():
+        theirs = records["globex"][model]
+        visible = portal.env[model].search([("id", "in", [mine, theirs])])
+        assert visible == [mine], model
+        with pytest.raises(odoorpc.error.RPCError):
+            portal.env[model].read([theirs], ["display_name"])
+        with pytest.raises(odoorpc.error.RPCError):
+            portal.env[model].write([mine], {"display_name": "changed"})
+    assert portal.env["service.return"].search([]) == []

@@ -132,7 +132,22 @@ class TestAccessMatrix(ServiceCommon):
         )
         feedback = self._create_feedback()
         order = self.env["service.order"].create({"partner_id": self.customer.id})
-        for record in (feedback, order):
+        labour = self.env["product.product"].create(
+            {"name": "Technician hour", "type": "service"}
+        )
+        line = self.env["service.order.line"].create(
+            {"order_id": order.id, "line_type": "labour", "product_id": labour.id}
+        )
+        equipment = self.env["customer.equipment"].create(
+            {"name": "Boiler", "partner_id": self.customer.id, "serial": "MC-1"}
+        )
+        event = self.env["customer.equipment.event"].create(
+            {"equipment_id": equipment.id, "event_type": "alarm", "code": "E1"}
+        )
+        sale = self._create_sale_order()
+        ret = self.env["service.return"].create({"sale_order_id": sale.id})
+        technician = self.env["service.technician"].create({"name": "Tom"})
+        for record in (feedback, order, line, equipment, event, ret, technician):
             with self.subTest(model=record._name):
                 self.assertFalse(
                     record.with_user(outsider).search([("id", "=", record.id)])
