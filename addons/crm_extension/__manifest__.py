@@ -55,5 +55,10 @@
     ],
     "development_status": "Alpha",
     "application": True,
+    "assets": {
+        "web.assets_tests": [
+            "crm_extension/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }
