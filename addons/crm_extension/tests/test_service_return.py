@@ -354,6 +354,21 @@ class TestServiceReturnPortal(ReturnDataMixin, ServiceHttpCommon):
         self.assertIn(ret.name, shared.text, "the real token opens it")
         self.assertNotIn(ret.name, self.url_open("/my/returns").text)
 
+    def test_return_from_the_sale_order_in_the_browser(self):
+        self.start_tour(
+            f"/odoo/action-sale.action_orders/{self.sale.id}",
+            "crm_extension_service_return",
+            login="admin",
+        )
+        ret = self.env["service.return"].search([("sale_order_id", "=", self.sale.id)])
+        self.assertEqual(ret.state, "confirmed")
+        self.assertEqual(
+            [(line.product_id, line.quantity) for line in ret.line_ids],
+            [(self.filter, 2.0)],
+        )
+        self.assertEqual(ret.return_picking_id.move_ids.product_uom_qty, 2.0)
+        self.assertEqual(ret.refund_ids.amount_untaxed, 20.0)
+
     def _csrf(self, html):
         marker = 'name="csrf_token" value="'
         start = html.index(marker) + len(marker)
