@@ -17,6 +17,9 @@ COUNTED = (
     "service.sla.escalation",
     "service.technician",
     "service.zone",
+    "service.order.line",
+    "service.return",
+    "stock.move",
     "helpdesk.ticket",
     "res.partner",
 )
@@ -50,7 +53,41 @@ def data(odoo):
     policy = odoo.env["service.sla.policy"].create(
         {"name": f"Bad input policy {tag}", "partner_ids": [(6, 0, [partner])]}
     )
+    Product = odoo.env["product.product"]
+    gasket = Product.create(
+        {"name": f"Bad input gasket {tag}", "type": "consu", "is_storable": True}
+    )
+    hour = Product.create({"name": f"Bad input hour {tag}", "type": "service"})
+    pump = Product.create(
+        {
+            "name": f"Bad input pump {tag}",
+            "type": "consu",
+            "is_storable": True,
+            "tracking": "serial",
+        }
+    )
+    pump_lot = odoo.env["stock.lot"].create({"name": f"BAD-{tag}", "product_id": pump})
+    empty_van_order = odoo.env["service.order"].create(
+        {
+            "partner_id": partner,
+            "technician_id": tech,
+            "scheduled_start": "2030-01-07 09:00:00",
+            "line_ids": [(0, 0, {"product_id": gasket, "quantity": 5})],
+        }
+    )
+    locked_order = odoo.env["service.order"].create({"partner_id": partner})
+    odoo.env["service.order"].browse(locked_order).write({"state": "done"})
+    sale = odoo.env["sale.order"].create({"partner_id": partner})
+    odoo.execute_kw("sale.order", "action_confirm", [[sale]])
+    empty_return = odoo.env["service.return"].create({"sale_order_id": sale})
     return {
+        "gasket": gasket,
+        "hour": hour,
+        "pump": pump,
+        "pump_lot": pump_lot,
+        "empty_van_order": empty_van_order,
+        "locked_order": locked_order,
+        "empty_return": empty_return,
         "tag": tag,
         "partner": partner,
         "new": new,
@@ -307,6 +344,82 @@ def cases(d):
             "create",
             [{"policy_id": d["policy"], "email_customer": True}],
             "choose the email template",
+        ),
+        # parts and labour
+        (
+            "service.order.line",
+            "create",
+            [{"order_id": d["order"], "product_id": d["gasket"], "quantity": 0}],
+            "planned quantity of a line must be positive",
+        ),
+        (
+            "service.order.line",
+            "create",
+            [{"order_id": d["order"], "product_id": d["gasket"], "quantity": -2}],
+            "planned quantity of a line must be positive",
+        ),
+        (
+            "service.order.line",
+            "create",
+            [
+                {
+                    "order_id": d["order"],
+                    "line_type": "labour",
+                    "product_id": d["gasket"],
+                }
+            ],
+            "is not a service",
+        ),
+        (
+            "service.order.line",
+            "create",
+            [{"order_id": d["order"], "product_id": d["hour"]}],
+            "record it as a labour line",
+        ),
+        (
+            "service.order.line",
+            "create",
+            [
+                {
+                    "order_id": d["order"],
+                    "product_id": d["gasket"],
+                    "lot_id": d["pump_lot"],
+                }
+            ],
+            "is not a lot of",
+        ),
+        (
+            "service.order.line",
+            "create",
+            [{"order_id": d["order"], "product_id": d["pump"], "quantity": 2}],
+            "tracked by serial number",
+        ),
+        (
+            "service.order.line",
+            "create",
+            [
+                {
+                    "order_id": d["order"],
+                    "product_id": d["gasket"],
+                    "quantity": 1,
+                    "quantity_used": 4,
+                }
+            ],
+            "must be between 0 and the planned quantity",
+        ),
+        (
+            "service.order.line",
+            "create",
+            [{"order_id": d["locked_order"], "product_id": d["gasket"]}],
+            "can no longer change",
+        ),
+        (so, "action_schedule", [[d["empty_van_order"]]], "Not enough"),
+        # returns
+        (
+            "service.return",
+            "action_confirm",
+            [[d["empty_return"]]],
+            "enter the quantity that comes back",
         ),
         # zones
         (
