@@ -262,6 +262,22 @@ class TestServiceReturn(ReturnDataMixin, ServiceCommon):
             ret.unlink()
         self.assertEqual(len(ret.return_picking_id), 1)
 
+    def test_return_counters_take_one_query(self):
+        sales = self.sale | self.env["sale.order"].create(
+            [{"partner_id": self.customer.id} for _i in range(20)]
+        )
+        self._return_form(self.sale, "replacement", {self.filter: 1})
+
+        def queries(records):
+            records.invalidate_recordset(["return_count"])
+            before = self.env.cr.sql_log_count
+            records.mapped("return_count")
+            return self.env.cr.sql_log_count - before
+
+        queries(sales)  # warm the caches
+        self.assertEqual(queries(self.sale), queries(sales))
+        self.assertEqual(sales.mapped("return_count"), [1] + [0] * 20)
+
     def test_portal_request_checks_quantities(self):
         Return = self.env["service.return"]
         move = self.filter_line.move_ids
