@@ -474,6 +474,7 @@ class ServiceReturn(models.Model):
             {
                 "partner_id": self.partner_id.id,
                 "service_type": "repair",
+                "location_type": "workshop",
                 "equipment_id": equipment.id,
                 "sale_order_id": self.sale_order_id.id,
                 "ticket_id": self.ticket_id.id,

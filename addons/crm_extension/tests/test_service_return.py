@@ -187,6 +187,7 @@ class TestServiceReturn(ReturnDataMixin, ServiceCommon):
         )
         self.assertTrue(equipment, "the delivery registered the boiler")
         self.assertEqual(repair.service_type, "repair")
+        self.assertEqual(repair.location_type, "workshop")
         self.assertEqual(repair.partner_id, self.customer)
         self.assertEqual(repair.equipment_id, equipment)
         self.assertIn("B9-1", repair.description)
