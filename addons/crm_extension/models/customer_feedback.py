@@ -53,8 +53,10 @@ class CustomerFeedback(models.Model):
         "mail.activity.mixin",
         "portal.mixin",
         "service.sla.mixin",
+        "service.return.source",
     ]
     _sla_kind = "feedback"
+    _return_source_field = "feedback_id"
     _order = "priority desc, create_date desc, id desc"
     _mail_post_access = "read"
 
@@ -109,9 +111,6 @@ class CustomerFeedback(models.Model):
     )
     color = fields.Integer()
     return_ids = fields.One2many("service.return", "feedback_id")
-    return_count = fields.Integer(
-        compute="_compute_return_count", groups="crm_extension.group_service_technician"
-    )
     contact_name = fields.Char(
         help="Name given on the public feedback form (visitor not logged in)."
     )
@@ -331,28 +330,13 @@ class CustomerFeedback(models.Model):
             }
         return True
 
-    def _compute_return_count(self):
-        counts = self.env["service.return"]._count_by("feedback_id", self)
-        for record in self:
-            record.return_count = counts.get(record, 0)
-
-    def action_view_returns(self):
-        self.ensure_one()
-        return self.env["service.return"]._action_list(
-            [("feedback_id", "=", self.id)], {"feedback_id": self.id}
-        )
-
-    def action_return_exchange(self):
-        self.ensure_one()
-        return self.env["service.return"]._action_new(
-            {
-                "feedback_id": self.id,
-                "ticket_id": self.ticket_id.id,
-                "sale_order_id": self.sale_order_id.id,
-                "company_id": self.company_id.id,
-                "reason": self.name,
-            }
-        )
+    def _prepare_return_defaults(self):
+        return {
+            **super()._prepare_return_defaults(),
+            "ticket_id": self.ticket_id.id,
+            "sale_order_id": self.sale_order_id.id,
+            "reason": self.name,
+        }
 
     def action_view_ticket(self):
         self.ensure_one()

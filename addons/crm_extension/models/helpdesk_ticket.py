@@ -4,7 +4,8 @@ from odoo import api, fields, models, tools
 
 class HelpdeskTicket(models.Model):
     _name = "helpdesk.ticket"
-    _inherit = ["helpdesk.ticket", "service.sla.mixin"]
+    _inherit = ["helpdesk.ticket", "service.sla.mixin", "service.return.source"]
+    _return_source_field = "ticket_id"
     _sla_kind = "ticket"
 
     feedback_id = fields.Many2one(
@@ -18,9 +19,6 @@ class HelpdeskTicket(models.Model):
     service_order_ids = fields.One2many("service.order", "ticket_id")
     service_order_count = fields.Integer(compute="_compute_service_order_count")
     return_ids = fields.One2many("service.return", "ticket_id")
-    return_count = fields.Integer(
-        compute="_compute_return_count", groups="crm_extension.group_service_technician"
-    )
 
     @api.depends("feedback_ids")
     def _compute_feedback_count(self):
@@ -41,28 +39,13 @@ class HelpdeskTicket(models.Model):
         for ticket in self:
             ticket.service_order_count = counts.get(ticket, 0)
 
-    def _compute_return_count(self):
-        counts = self.env["service.return"]._count_by("ticket_id", self)
-        for record in self:
-            record.return_count = counts.get(record, 0)
-
-    def action_view_returns(self):
-        self.ensure_one()
-        return self.env["service.return"]._action_list(
-            [("ticket_id", "=", self.id)], {"ticket_id": self.id}
-        )
-
-    def action_return_exchange(self):
-        self.ensure_one()
-        return self.env["service.return"]._action_new(
-            {
-                "ticket_id": self.id,
-                "feedback_id": self.feedback_id.id,
-                "sale_order_id": self.feedback_id.sale_order_id.id,
-                "company_id": self.company_id.id,
-                "reason": self.name,
-            }
-        )
+    def _prepare_return_defaults(self):
+        return {
+            **super()._prepare_return_defaults(),
+            "feedback_id": self.feedback_id.id,
+            "sale_order_id": self.feedback_id.sale_order_id.id,
+            "reason": self.name,
+        }
 
     def action_create_service_order(self):
         """A service order prefilled from the ticket, opened in a form."""

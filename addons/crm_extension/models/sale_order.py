@@ -4,16 +4,15 @@ from odoo.exceptions import UserError
 
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _name = "sale.order"
+    _inherit = ["sale.order", "service.return.source"]
+    _return_source_field = "sale_order_id"
 
     feedback_ids = fields.One2many("customer.feedback", "sale_order_id")
     feedback_count = fields.Integer(compute="_compute_feedback_count")
     service_order_ids = fields.One2many("service.order", "sale_order_id")
     service_order_count = fields.Integer(compute="_compute_service_order_count")
     return_ids = fields.One2many("service.return", "sale_order_id")
-    return_count = fields.Integer(
-        compute="_compute_return_count", groups="crm_extension.group_service_technician"
-    )
 
     @api.depends("feedback_ids")
     def _compute_feedback_count(self):
@@ -33,23 +32,6 @@ class SaleOrder(models.Model):
         )
         for order in self:
             order.service_order_count = counts.get(order, 0)
-
-    def _compute_return_count(self):
-        counts = self.env["service.return"]._count_by("sale_order_id", self)
-        for record in self:
-            record.return_count = counts.get(record, 0)
-
-    def action_view_returns(self):
-        self.ensure_one()
-        return self.env["service.return"]._action_list(
-            [("sale_order_id", "=", self.id)], {"sale_order_id": self.id}
-        )
-
-    def action_return_exchange(self):
-        self.ensure_one()
-        return self.env["service.return"]._action_new(
-            {"sale_order_id": self.id, "company_id": self.company_id.id}
-        )
 
     def _prepare_return_lines_vals(self):
         """Values of the return lines for what was delivered and can still

@@ -71,8 +71,7 @@ class ServiceReturnLine(models.Model):
     def _check_returnable(self):
         """The quantities asked back do not exceed what each delivery move
         (and each lot) delivered minus what already came back."""
-        asked_move = defaultdict(float)
-        asked_lot = defaultdict(float)
+        asked = defaultdict(float)  # (move, lot or None) -> quantity
         for line in self:
             if line.product_id.tracking != "none" and not line.lot_id:
                 raise UserError(
@@ -81,45 +80,33 @@ class ServiceReturnLine(models.Model):
                         line.product_id.display_name,
                     )
                 )
-            asked_move[line.move_id] += line.quantity
+            asked[(line.move_id, None)] += line.quantity
             if line.lot_id:
-                asked_lot[(line.move_id, line.lot_id)] += line.quantity
-        for move, asked in asked_move.items():
-            returnable = move._get_returnable_quantity()
-            if (
-                float_compare(
-                    asked, returnable, precision_rounding=move.product_uom.rounding
-                )
-                > 0
-            ):
-                raise UserError(
-                    self.env._(
-                        "%(product)s: %(asked)s asked back but only %(left)s of "
-                        "%(delivery)s can still be returned.",
-                        product=move.product_id.display_name,
-                        asked=asked,
-                        left=returnable,
-                        delivery=move.picking_id.name or move.reference,
-                    )
-                )
-        for (move, lot), asked in asked_lot.items():
+                asked[(line.move_id, line.lot_id)] += line.quantity
+        for (move, lot), quantity in asked.items():
             returnable = move._get_returnable_quantity(lot=lot)
             if (
                 float_compare(
-                    asked, returnable, precision_rounding=move.product_uom.rounding
+                    quantity, returnable, precision_rounding=move.product_uom.rounding
                 )
-                > 0
+                <= 0
             ):
-                raise UserError(
-                    self.env._(
-                        "%(product)s: %(asked)s of lot %(lot)s asked back but "
-                        "only %(left)s can still be returned.",
-                        product=move.product_id.display_name,
-                        asked=asked,
-                        lot=lot.name,
-                        left=returnable,
-                    )
+                continue
+            what = (
+                self.env._("%(qty)s of lot %(lot)s", qty=quantity, lot=lot.name)
+                if lot
+                else quantity
+            )
+            raise UserError(
+                self.env._(
+                    "%(product)s: %(what)s asked back but only %(left)s of "
+                    "%(delivery)s can still be returned.",
+                    product=move.product_id.display_name,
+                    what=what,
+                    left=returnable,
+                    delivery=move.picking_id.name or move.reference,
                 )
+            )
 
     def _set_return_lots(self, picking):
         """Put the returned lots on the return picking's move lines."""
