@@ -42,6 +42,21 @@ def customers(odoo):
     }
 
 
+def portal_client(live_config, login):
+    """An odoorpc session of the portal user (whose password is its login)."""
+    return connect(
+        ClientConfig.from_sources(
+            environ={
+                "CRM_EXT_HOST": live_config["host"],
+                "CRM_EXT_PORT": str(live_config["port"]),
+                "CRM_EXT_DB": live_config["db"],
+                "CRM_EXT_USER": login,
+                "CRM_EXT_PASSWORD": login,
+            }
+        )
+    )
+
+
 def test_api_submit_twice_yields_one_record(odoo, customers):
     ref = f"SHOP-{customers['tag']}"
     row = {
@@ -95,16 +110,7 @@ def test_portal_user_reads_only_own_company_feedback(odoo, live_config, customer
             "feedback_type": "complaint",
         }
     )
-    config = ClientConfig.from_sources(
-        environ={
-            "CRM_EXT_HOST": live_config["host"],
-            "CRM_EXT_PORT": str(live_config["port"]),
-            "CRM_EXT_DB": live_config["db"],
-            "CRM_EXT_USER": customers["login"],
-            "CRM_EXT_PASSWORD": customers["login"],
-        }
-    )
-    portal = connect(config)
+    portal = portal_client(live_config, customers["login"])
     visible = portal.env["customer.feedback"].search([])
     assert mine in visible
     assert theirs not in visible
@@ -136,16 +142,7 @@ def test_portal_user_reads_only_own_company_service_records(
                 }
             ),
         }
-    config = ClientConfig.from_sources(
-        environ={
-            "CRM_EXT_HOST": live_config["host"],
-            "CRM_EXT_PORT": str(live_config["port"]),
-            "CRM_EXT_DB": live_config["db"],
-            "CRM_EXT_USER": customers["login"],
-            "CRM_EXT_PASSWORD": customers["login"],
-        }
-    )
-    portal = connect(config)
+    portal = portal_client(live_config, customers["login"])
     for model, mine in records["acme"].items():
         theirs = records["globex"][model]
         visible = portal.env[model].search([("id", "in", [mine, theirs])])
