@@ -1,4 +1,5 @@
 from . import service_sla_mixin
+from . import service_reference_mixin
 from . import service_return_source
 from . import service_sla_policy
 from . import service_skill

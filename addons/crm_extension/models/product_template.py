@@ -1,6 +1,8 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import fields, models
 
+from .service_order import SERVICE_TYPES
+
 
 class ProductTemplate(models.Model):
     _inherit = "product.template"
@@ -10,15 +12,7 @@ class ProductTemplate(models.Model):
         help="Confirming a sale of this service creates one service order per "
         "order line (an installation or a maintenance visit, say).",
     )
-    service_order_type = fields.Selection(
-        [
-            ("repair", "Repair"),
-            ("installation", "Installation"),
-            ("maintenance", "Maintenance"),
-            ("inspection", "Inspection"),
-        ],
-        default="installation",
-    )
+    service_order_type = fields.Selection(SERVICE_TYPES, default="installation")
     service_skill_ids = fields.Many2many("service.skill", string="Required Skills")
     is_installed_base = fields.Boolean(
         string="Installed Base",

@@ -10,6 +10,19 @@ from ..tools import dispatch_solver
 from ..tools.working_time import calendar_intervals_utc
 
 ACTIVE_STATES = ("scheduled", "in_progress")
+SERVICE_TYPES = [
+    ("repair", "Repair"),
+    ("installation", "Installation"),
+    ("maintenance", "Maintenance"),
+    ("inspection", "Inspection"),
+]
+ORDER_STATES = [
+    ("draft", "Draft"),
+    ("scheduled", "Scheduled"),
+    ("in_progress", "In Progress"),
+    ("done", "Done"),
+    ("cancelled", "Cancelled"),
+]
 
 
 class ServiceOrder(models.Model):
@@ -27,7 +40,13 @@ class ServiceOrder(models.Model):
 
     _name = "service.order"
     _description = "Service Order"
-    _inherit = ["portal.mixin", "rating.mixin", "mail.activity.mixin"]
+    _inherit = [
+        "portal.mixin",
+        "rating.mixin",
+        "mail.activity.mixin",
+        "service.reference.mixin",
+    ]
+    _reference_sequence_code = "service.order"
     _order = "priority desc, scheduled_start, id desc"
 
     name = fields.Char(
@@ -58,12 +77,7 @@ class ServiceOrder(models.Model):
         "customer.equipment", index="btree_not_null", tracking=True
     )
     service_type = fields.Selection(
-        [
-            ("repair", "Repair"),
-            ("installation", "Installation"),
-            ("maintenance", "Maintenance"),
-            ("inspection", "Inspection"),
-        ],
+        SERVICE_TYPES,
         required=True,
         default="repair",
     )
@@ -100,13 +114,7 @@ class ServiceOrder(models.Model):
     date_started = fields.Datetime(readonly=True, copy=False)
     date_done = fields.Datetime(readonly=True, copy=False)
     state = fields.Selection(
-        [
-            ("draft", "Draft"),
-            ("scheduled", "Scheduled"),
-            ("in_progress", "In Progress"),
-            ("done", "Done"),
-            ("cancelled", "Cancelled"),
-        ],
+        ORDER_STATES,
         default="draft",
         required=True,
         tracking=True,
@@ -360,14 +368,6 @@ class ServiceOrder(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            if not vals.get("name") or vals["name"] == self.env._("New"):
-                company = self.env["res.company"].browse(vals.get("company_id"))
-                vals["name"] = (
-                    self.env["ir.sequence"]
-                    .with_company(company or self.env.company)
-                    .next_by_code("service.order")
-                    or "/"
-                )
             self._check_schedule_values(vals)
         return super().create(vals_list)
 
@@ -378,11 +378,9 @@ class ServiceOrder(models.Model):
         res = super().write(vals)
         if "technician_id" in vals:
             # the parts now come from the new technician's van
-            lines = self.filtered(
+            self.filtered(
                 lambda o: o.state in ACTIVE_STATES
-            ).line_ids._stock_lines()
-            lines._cancel_moves()
-            lines._reserve()
+            ).line_ids._stock_lines()._rereserve()
         return res
 
     def _check_parts_editable(self):
@@ -777,9 +775,7 @@ class ServiceOrder(models.Model):
                             Command.create(
                                 {
                                     "product_id": line.product_id.id,
-                                    "name": f"{order.name}: "
-                                    f"{line.product_id.display_name}"
-                                    + (f" ({line.lot_id.name})" if line.lot_id else ""),
+                                    "name": line._billing_label(),
                                     "quantity": line.quantity_used,
                                     "product_uom_id": line.product_uom_id.id,
                                     "price_unit": line.product_id.standard_price,

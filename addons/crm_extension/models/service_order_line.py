@@ -6,8 +6,13 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL, float_compare, float_is_zero
 
+from .service_order import ACTIVE_STATES
+
+LINE_TYPES = [("part", "Part"), ("labour", "Labour")]
 # set by the billing of a done order, when its lines are otherwise locked
 BILLING_FIELDS = {"sale_line_id", "warranty_claim_id"}
+# what the reserved stock moves depend on
+STOCK_FIELDS = {"product_id", "lot_id", "quantity", "product_uom_id", "location_id"}
 
 
 class ServiceOrderLine(models.Model):
@@ -29,9 +34,7 @@ class ServiceOrderLine(models.Model):
     sequence = fields.Integer(default=10)
     company_id = fields.Many2one(related="order_id.company_id", store=True)
     state = fields.Selection(related="order_id.state")
-    line_type = fields.Selection(
-        [("part", "Part"), ("labour", "Labour")], required=True, default="part"
-    )
+    line_type = fields.Selection(LINE_TYPES, required=True, default="part")
     product_id = fields.Many2one(
         "product.product",
         required=True,
@@ -268,28 +271,17 @@ class ServiceOrderLine(models.Model):
         )
         orders._check_parts_editable()
         lines = super().create(vals_list)
-        lines.filtered(
-            lambda line: line.order_id.state in ("scheduled", "in_progress")
-        )._reserve()
+        lines.filtered(lambda line: line.order_id.state in ACTIVE_STATES)._reserve()
         return lines
 
     def write(self, vals):
         if set(vals) - BILLING_FIELDS:
             self.order_id._check_parts_editable()
-        stock_fields = {
-            "product_id",
-            "lot_id",
-            "quantity",
-            "product_uom_id",
-            "location_id",
-        }
         res = super().write(vals)
-        if stock_fields & set(vals):
-            reserved = self.filtered(
-                lambda line: line.order_id.state in ("scheduled", "in_progress")
-            )
-            reserved._cancel_moves()
-            reserved._reserve()
+        if STOCK_FIELDS & set(vals):
+            self.filtered(
+                lambda line: line.order_id.state in ACTIVE_STATES
+            )._rereserve()
         return res
 
     def unlink(self):
@@ -441,14 +433,28 @@ class ServiceOrderLine(models.Model):
     def _cancel_moves(self):
         moves = self._active_moves()
         if moves:
-            moves.sudo()._action_cancel()
+            moves._action_cancel()
+
+    def _rereserve(self):
+        """The source or the quantities changed: reserve afresh."""
+        self._cancel_moves()
+        self._reserve()
+
+    @api.model
+    def _finish_moves(self, moves):
+        """Put each line's lot on its moves' lines and validate the moves."""
+        for move in moves:
+            if move.service_line_id.lot_id:
+                move.move_line_ids.lot_id = move.service_line_id.lot_id
+        moves.picked = True
+        moves._action_done()
 
     def _consume(self):
         """The order is done: the planned parts go to the customer, the unused
         ones come back by a reverse move (with the same lot)."""
         lines = self._stock_lines()
         lines._reserve()  # lines planned on a draft order done straight away
-        moves = lines._active_moves().sudo()
+        moves = lines._active_moves()
         short = moves.filtered(
             lambda m: (
                 float_compare(
@@ -479,11 +485,7 @@ class ServiceOrderLine(models.Model):
         for move in short:
             # allowed negative stock: take what the van does not hold
             move.quantity = move.product_uom_qty
-        for move in moves:
-            if move.service_line_id.lot_id:
-                move.move_line_ids.lot_id = move.service_line_id.lot_id
-        moves.picked = True
-        moves._action_done()
+        self._finish_moves(moves)
         returns = []
         for line in lines:
             unused = line.quantity - line.quantity_used
@@ -510,21 +512,23 @@ class ServiceOrderLine(models.Model):
             back._action_confirm()
             for move in back:
                 move.quantity = move.product_uom_qty
-                if move.service_line_id.lot_id:
-                    move.move_line_ids.lot_id = move.service_line_id.lot_id
-            back.picked = True
-            back._action_done()
+            self._finish_moves(back)
 
     # ------------------------------------------------------------------
     # Billing
     # ------------------------------------------------------------------
+    def _billing_label(self):
+        """The line as invoices and claims name it: order, product, lot."""
+        self.ensure_one()
+        label = f"{self.order_id.name}: {self.product_id.display_name}"
+        return f"{label} ({self.lot_id.name})" if self.lot_id else label
+
     def _prepare_sale_line_vals(self, sale):
         self.ensure_one()
         return {
             "order_id": sale.id,
             "product_id": self.product_id.id,
-            "name": f"{self.order_id.name}: {self.product_id.display_name}"
-            + (f" ({self.lot_id.name})" if self.lot_id else ""),
+            "name": self._billing_label(),
             "product_uom_qty": self.quantity_used,
             "product_uom": self.product_uom_id.id,
             "price_unit": self.price_unit,

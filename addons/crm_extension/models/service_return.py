@@ -5,6 +5,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 REASON_MAX = 2000
+# a return can still change, and be confirmed, in these states
+EDITABLE_STATES = ("draft", "requested")
 
 
 class ServiceReturn(models.Model):
@@ -18,7 +20,13 @@ class ServiceReturn(models.Model):
 
     _name = "service.return"
     _description = "Return / Exchange"
-    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "portal.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+        "service.reference.mixin",
+    ]
+    _reference_sequence_code = "service.return"
     _order = "id desc"
 
     name = fields.Char(
@@ -103,7 +111,7 @@ class ServiceReturn(models.Model):
         """Every delivered line that can still come back, at its full
         returnable quantity: lower or remove what does not come back."""
         for ret in self:
-            if ret.state not in ("draft", "requested"):
+            if ret.state not in EDITABLE_STATES:
                 continue
             ret.line_ids = [Command.clear()] + [
                 Command.create(vals)
@@ -119,19 +127,6 @@ class ServiceReturn(models.Model):
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name", "New") == "New":
-                company = self.env["res.company"].browse(vals.get("company_id"))
-                vals["name"] = (
-                    self.env["ir.sequence"]
-                    .with_company(company or self.env.company)
-                    .next_by_code("service.return")
-                    or "/"
-                )
-        return super().create(vals_list)
-
     def unlink(self):
         if any(ret.state == "confirmed" for ret in self):
             raise UserError(
@@ -215,15 +210,6 @@ class ServiceReturn(models.Model):
     # Helpers for the documents a return comes from
     # ------------------------------------------------------------------
     @api.model
-    def _count_by(self, field_name, records):
-        """Returns per record of ``records`` (one grouped query)."""
-        return dict(
-            self._read_group(
-                [(field_name, "in", records.ids)], [field_name], ["__count"]
-            )
-        )
-
-    @api.model
     def _action_list(self, domain, defaults):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_extension.action_service_return"
@@ -231,21 +217,6 @@ class ServiceReturn(models.Model):
         action["domain"] = domain
         action["context"] = {f"default_{key}": value for key, value in defaults.items()}
         return action
-
-    @api.model
-    def _action_new(self, defaults):
-        """The Return / Exchange form, filled from the originating document."""
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Return / Exchange"),
-            "res_model": "service.return",
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "current",
-            "context": {
-                f"default_{key}": value for key, value in defaults.items() if value
-            },
-        }
 
     # ------------------------------------------------------------------
     # Business methods
@@ -307,7 +278,7 @@ class ServiceReturn(models.Model):
 
     def _check_confirmable(self):
         self.ensure_one()
-        if self.state not in ("draft", "requested"):
+        if self.state not in EDITABLE_STATES:
             raise UserError(
                 self.env._("%s is already confirmed or cancelled.", self.name)
             )
@@ -321,15 +292,7 @@ class ServiceReturn(models.Model):
             )
         lines._check_returnable()
         if self.outcome == "refund":
-            missing = lines.filtered(
-                lambda line: (
-                    not line.sale_line_id.invoice_lines.move_id.filtered(
-                        lambda move: (
-                            move.move_type == "out_invoice" and move.state == "posted"
-                        )
-                    )
-                )
-            )
+            missing = lines.filtered(lambda line: not line._posted_invoices())
             if missing:
                 raise UserError(
                     self.env._(
@@ -384,9 +347,7 @@ class ServiceReturn(models.Model):
         remaining = defaultdict(float)
         for line in self.line_ids:
             remaining[line.sale_line_id] += line.quantity
-        invoices = self.line_ids.sale_line_id.invoice_lines.move_id.filtered(
-            lambda move: move.move_type == "out_invoice" and move.state == "posted"
-        )
+        invoices = self.line_ids._posted_invoices()
         refunds = self.env["account.move"]
         for invoice in invoices.sorted("id", reverse=True):
             if not any(qty > 0 for qty in remaining.values()):

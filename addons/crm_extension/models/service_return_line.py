@@ -108,6 +108,12 @@ class ServiceReturnLine(models.Model):
                 )
             )
 
+    def _posted_invoices(self):
+        """The posted customer invoices of the lines' sale lines."""
+        return self.sale_line_id.invoice_lines.move_id.filtered(
+            lambda move: move.move_type == "out_invoice" and move.state == "posted"
+        )
+
     def _set_return_lots(self, picking):
         """Put the returned lots on the return picking's move lines."""
         for move in picking.move_ids:

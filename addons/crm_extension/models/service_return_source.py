@@ -19,7 +19,12 @@ class ServiceReturnSource(models.AbstractModel):
     )
 
     def _compute_return_count(self):
-        counts = self.env["service.return"]._count_by(self._return_source_field, self)
+        field = self._return_source_field
+        counts = dict(
+            self.env["service.return"]._read_group(
+                [(field, "in", self.ids)], [field], ["__count"]
+            )
+        )
         for record in self:
             record.return_count = counts.get(record, 0)
 
@@ -31,8 +36,20 @@ class ServiceReturnSource(models.AbstractModel):
         )
 
     def action_return_exchange(self):
+        """The Return / Exchange form, filled from this document."""
         self.ensure_one()
-        return self.env["service.return"]._action_new(self._prepare_return_defaults())
+        defaults = self._prepare_return_defaults()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Return / Exchange"),
+            "res_model": "service.return",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+            "context": {
+                f"default_{key}": value for key, value in defaults.items() if value
+            },
+        }
 
     def _prepare_return_defaults(self):
         return {self._return_source_field: self.id, "company_id": self.company_id.id}

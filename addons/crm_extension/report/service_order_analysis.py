@@ -2,6 +2,8 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
+from ..models.service_order import ORDER_STATES, SERVICE_TYPES
+
 # A done order is fixed the first time when no other order follows it on the
 # same equipment (or, without equipment, for the same customer) within:
 FOLLOW_UP_DAYS = 30
@@ -27,25 +29,8 @@ class ServiceOrderAnalysis(models.Model):
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     equipment_id = fields.Many2one("customer.equipment", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
-    service_type = fields.Selection(
-        [
-            ("repair", "Repair"),
-            ("installation", "Installation"),
-            ("maintenance", "Maintenance"),
-            ("inspection", "Inspection"),
-        ],
-        readonly=True,
-    )
-    state = fields.Selection(
-        [
-            ("draft", "Draft"),
-            ("scheduled", "Scheduled"),
-            ("in_progress", "In Progress"),
-            ("done", "Done"),
-            ("cancelled", "Cancelled"),
-        ],
-        readonly=True,
-    )
+    service_type = fields.Selection(SERVICE_TYPES, readonly=True)
+    state = fields.Selection(ORDER_STATES, readonly=True)
     first_time_fix = fields.Float(
         string="First-Time Fix (%)", aggregator="avg", readonly=True
     )

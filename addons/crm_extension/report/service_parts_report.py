@@ -2,6 +2,8 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
+from ..models.service_order_line import LINE_TYPES
+
 
 class ServicePartsReport(models.Model):
     """Parts and labour used on done service orders, by product, technician
@@ -22,9 +24,7 @@ class ServicePartsReport(models.Model):
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     equipment_id = fields.Many2one("customer.equipment", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
-    line_type = fields.Selection(
-        [("part", "Part"), ("labour", "Labour")], readonly=True
-    )
+    line_type = fields.Selection(LINE_TYPES, readonly=True)
     coverage = fields.Selection(
         [("chargeable", "Chargeable"), ("warranty", "Warranty")], readonly=True
     )
