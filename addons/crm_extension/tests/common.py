@@ -81,6 +81,18 @@ class ServiceDataMixin:
         )
 
     @classmethod
+    def _create_other_company_manager(cls):
+        """A Service Manager of another company, and of that company only."""
+        other_company = cls.env["res.company"].create({"name": "Other Service Co"})
+        return new_test_user(
+            cls.env,
+            login="other_co_manager",
+            groups="crm_extension.group_service_manager",
+            company_id=other_company.id,
+            company_ids=[(6, 0, other_company.ids)],
+        )
+
+    @classmethod
     def _create_utc_calendar(cls, name="Office 8-12 13-17 (UTC)"):
         """Monday to Friday, 8:00-12:00 and 13:00-17:00 UTC."""
         return cls.env["resource.calendar"].create(

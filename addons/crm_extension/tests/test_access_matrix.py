@@ -1,6 +1,6 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import ServiceCommon
 
@@ -122,14 +122,7 @@ class TestAccessMatrix(ServiceCommon):
                         )
 
     def test_companies_stay_apart(self):
-        other_company = self.env["res.company"].create({"name": "Other Service Co"})
-        outsider = new_test_user(
-            self.env,
-            login="other_co_manager",
-            groups="crm_extension.group_service_manager",
-            company_id=other_company.id,
-            company_ids=[(6, 0, other_company.ids)],
-        )
+        outsider = self._create_other_company_manager()
         feedback = self._create_feedback()
         order = self.env["service.order"].create({"partner_id": self.customer.id})
         labour = self.env["product.product"].create(

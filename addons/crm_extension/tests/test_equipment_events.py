@@ -2,7 +2,7 @@
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 
 from .common import ServiceCommon, at
 
@@ -285,14 +285,7 @@ class TestEquipmentEvents(ServiceCommon):
         # the technician reads the log; a manager of another company sees nothing
         events = self._events().with_user(self.technician_user)
         self.assertEqual(len(events.read(["code"])), 3)
-        other_company = self.env["res.company"].create({"name": "Other Service Co"})
-        outsider = new_test_user(
-            self.env,
-            login="other_co_manager",
-            groups="crm_extension.group_service_manager",
-            company_id=other_company.id,
-            company_ids=[(6, 0, other_company.ids)],
-        )
+        outsider = self._create_other_company_manager()
         Event = self.env["customer.equipment.event"].with_user(outsider)
         self.assertFalse(Event.search([]))
         with self.assertRaises(ValidationError):

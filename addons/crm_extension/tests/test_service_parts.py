@@ -87,6 +87,17 @@ class ServicePartsCommon(ServiceCommon):
             }
         )
 
+    def _warranty_equipment(self, serial):
+        """A boiler of the customer's still under warranty for six months."""
+        return self.env["customer.equipment"].create(
+            {
+                "name": "Boiler under warranty",
+                "partner_id": self.customer.id,
+                "serial": serial,
+                "warranty_end_date": fields.Date.today() + relativedelta(months=6),
+            }
+        )
+
     def _qty(self, product, location, lot=None):
         quants = self.env["stock.quant"]._gather(
             product, location, lot_id=lot, strict=True
@@ -243,14 +254,7 @@ class TestServiceParts(ServicePartsCommon):
         )
 
     def test_warranty_equipment_books_cost_only_and_claims_the_vendor(self):
-        equipment = self.env["customer.equipment"].create(
-            {
-                "name": "Boiler under warranty",
-                "partner_id": self.customer.id,
-                "serial": "W-1",
-                "warranty_end_date": fields.Date.today() + relativedelta(months=6),
-            }
-        )
+        equipment = self._warranty_equipment("W-1")
         order = self._order(
             [
                 {"product_id": self.pump.id, "lot_id": self.pump_lots[1].id},
@@ -444,14 +448,7 @@ class TestServiceParts(ServicePartsCommon):
 
     def test_parts_consumption_analysis(self):
         billed = self._standard_order()
-        equipment = self.env["customer.equipment"].create(
-            {
-                "name": "Boiler under warranty",
-                "partner_id": self.customer.id,
-                "serial": "W-2",
-                "warranty_end_date": fields.Date.today() + relativedelta(months=6),
-            }
-        )
+        equipment = self._warranty_equipment("W-2")
         covered = self._order(
             [{"product_id": self.gasket.id, "quantity": 2}],
             equipment_id=equipment.id,
