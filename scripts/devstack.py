@@ -332,6 +332,19 @@ class Postgres:
     def drop_db(self, name):
         self._sql('DROP DATABASE IF EXISTS "%s" WITH (FORCE)', name)
 
+    def copy_db(self, source, name):
+        """A copy of ``source`` (no connection may be open on it), filestore too."""
+        if not self._sql('CREATE DATABASE "%s" TEMPLATE "%s"', name, source):
+            return False
+        filestore = os.path.join(STATE, "filestore", "filestore")
+        if os.path.isdir(os.path.join(filestore, source)):
+            shutil.copytree(
+                os.path.join(filestore, source),
+                os.path.join(filestore, name),
+                dirs_exist_ok=True,
+            )
+        return True
+
 
 # ---------------------------------------------------------------------------
 # Odoo processes
@@ -527,6 +540,131 @@ def dependencies():
 
 
 # ---------------------------------------------------------------------------
+# Peer suites: other modules' own tests, with the module and without it
+# ---------------------------------------------------------------------------
+# The apps whose flows the module extends most, whose own test suites must
+# pass with it as they do without it.
+PEER_SUITES = ("sale_stock", "helpdesk_mgmt", "helpdesk_mgmt_rating")
+PEER_DIFFERENCES = os.path.join(REPO, "tests", "peer_suite_differences.txt")
+PEER_LINE = re.compile(
+    r"^(?P<test>odoo\.addons\.(?P<module>\w+)\.tests\.[\w.]+)\s+(?P<reason>\S.*)$"
+)
+SETUP_FAILED = re.compile(r"^setUpClass \((?P<cls>[\w.]+)\)$")
+
+
+def peer_differences(path=PEER_DIFFERENCES):
+    """{test id: reason}: the intended differences, one line each, test id then
+    reason; blank lines and lines starting with # are ignored."""
+    intended = {}
+    where = os.path.relpath(path, REPO)
+    with open(path) as fh:
+        for number, line in enumerate(fh, 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            match = PEER_LINE.match(line)
+            if not match or match["module"] not in PEER_SUITES:
+                raise ValueError(
+                    f"{where}:{number}: write a test id of "
+                    f"{', '.join(PEER_SUITES)} (odoo.addons.<module>.tests."
+                    f"<file>.<class>.<method>), then its reason: {line!r}"
+                )
+            if match["test"] in intended:
+                raise ValueError(f"{where}:{number}: {match['test']} is listed twice")
+            intended[match["test"]] = match["reason"]
+    return intended
+
+
+def run_peer_suites(python, pg, db, logfile):
+    """Run the peer suites on ``db`` with its whole registry; the runner's
+    report ({module: {"ran": [...], "failed": {...}, "skipped": {...}}}), or
+    None when it did not finish."""
+    report = os.path.splitext(logfile)[0] + ".json"
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(report)
+    cmd = [
+        python,
+        os.path.join(REPO, "scripts", "peer_suites.py"),
+        "--modules",
+        ",".join(PEER_SUITES),
+        "--report",
+        report,
+        "--",
+        *odoo_cmd(python, pg, db, http_port=free_port())[3:],
+    ]
+    with open(logfile, "w") as fh:
+        rc = run(cmd, check=False, stdout=fh, stderr=subprocess.STDOUT).returncode
+    if rc or not os.path.exists(report):
+        with open(logfile) as fh:
+            print("\n".join(fh.read().splitlines()[-40:]), file=sys.stderr)
+        return None
+    with open(report) as fh:
+        return json.load(fh)
+
+
+def _not_passed(suite):
+    """{test id: outcome} of the tests of one suite that did not pass."""
+    outcome = dict(suite["failed"])
+    for test in suite["skipped"]:
+        outcome.setdefault(test, "skipped")
+    return outcome
+
+
+def compare_peer_suites(baseline, with_module, intended):
+    """Judge the peer suites by their results: (ok, summary lines, details).
+
+    A test differs when it passed without the module and, with it, failed,
+    was skipped or did not run; each must be an intended difference, and
+    each intended difference must still differ."""
+    ok = True
+    lines, details = [], []
+    for module in PEER_SUITES:
+        base, mod = baseline.get(module), with_module.get(module)
+        if not base or not mod or not base["ran"]:
+            ok = False
+            lines.append(f"{module}: no test ran -> FAILED")
+            continue
+        before, after = _not_passed(base), _not_passed(mod)
+        differ = {test: why for test, why in after.items() if test not in before}
+        # A class whose setUpClass failed runs none of its tests: that error
+        # stands for them.
+        broken = tuple(
+            m["cls"] + "." for m in map(SETUP_FAILED.match, mod["failed"]) if m
+        )
+        ran = set(mod["ran"])
+        for test in base["ran"]:
+            if test not in ran and test not in before and not test.startswith(broken):
+                differ[test] = "not run"
+        expected = {
+            test for test in intended if test.startswith(f"odoo.addons.{module}.")
+        }
+        beyond = sorted(set(differ) - expected)
+        stale = sorted(expected - set(differ))
+        for test in beyond:
+            details.append(f"{module}: {differ[test]} only with {MODULE}: {test}")
+        for test in stale:
+            details.append(
+                f"{module}: listed in {os.path.relpath(PEER_DIFFERENCES, REPO)} "
+                f"but no longer differs, remove it: {test}"
+            )
+        suite_ok = not beyond and not stale
+        ok = ok and suite_ok
+        failed = len(mod["failed"])
+        line = (
+            f"{module}: {len(mod['ran'])} run ({len(base['ran'])} without "
+            f"{MODULE}), {len(mod['skipped'])} skipped, {failed} failed "
+            f"({len(base['failed'])} without), {len(beyond)} failed beyond "
+            f"baseline"
+        )
+        if expected:
+            line += f", {len(expected) - len(stale)} intended"
+        if stale:
+            line += f", {len(stale)} listed but no longer different"
+        lines.append(f"{line} -> {'ok' if suite_ok else 'FAILED'}")
+    return ok, lines, details
+
+
+# ---------------------------------------------------------------------------
 # Commands
 # ---------------------------------------------------------------------------
 def cmd_run(args):
@@ -587,6 +725,37 @@ def lint(python):
     return problems == 0
 
 
+def peer_suites(python, pg, db_base, db_tests, logdir, summary):
+    """Run the peer suites without the module and with it, add a summary line
+    per suite; True when no test differs beyond the intended differences."""
+    try:
+        intended = peer_differences()
+    except ValueError as exc:
+        summary.append(f"peer suites: {exc} -> FAILED")
+        log(summary[-1])
+        return False
+    reports = {}
+    for db, label in ((db_base, "baseline"), (db_tests, "module")):
+        t0 = time.monotonic()
+        log(f"peer suites {', '.join(PEER_SUITES)} on {db} ({label})")
+        logfile = os.path.join(logdir, f"peer-suites-{label}.log")
+        reports[label] = run_peer_suites(python, pg, db, logfile)
+        log(f"peer suites on {db}: {time.monotonic() - t0:.0f} s")
+        if reports[label] is None:
+            summary.append(f"peer suites ({label}): did not finish -> FAILED")
+            log(summary[-1])
+            return False
+    ok, lines, details = compare_peer_suites(
+        reports["baseline"], reports["module"], intended
+    )
+    for line in details:
+        print(line, file=sys.stderr)
+    for line in lines:
+        summary.append(line)
+        log(line)
+    return ok
+
+
 def cmd_test(args):
     started = time.monotonic()
     python = odoo_python()
@@ -604,6 +773,7 @@ def cmd_test(args):
     token = secrets.token_hex(3)
     db_tests = f"crmext_test_{token}"
     db_live = f"crmext_live_{token}"
+    db_base = f"crmext_base_{token}"
     server = None
     summary = []
     last_line = ""
@@ -612,7 +782,7 @@ def cmd_test(args):
         #    without tests, then the module with its own tests only.
         logdir = os.path.join(STATE, "logs")
         log(f"installing the dependencies into {db_tests} (no demo data)")
-        deps = ",".join(dependencies())
+        deps = ",".join(dict.fromkeys([*dependencies(), *PEER_SUITES]))
         rc, text = odoo_batch(
             python,
             pg,
@@ -629,6 +799,9 @@ def cmd_test(args):
                 file=sys.stderr,
             )
             fail("installing the dependencies failed")
+        # The same database without the module: the peer suites' baseline.
+        if not pg.copy_db(db_tests, db_base):
+            fail(f"could not copy {db_tests} to {db_base}")
         log(f"installing {MODULE} with its tests (TransactionCase and HttpCase)")
         rc, text = odoo_batch(
             python,
@@ -660,6 +833,10 @@ def cmd_test(args):
         )
         log(summary[-1])
         ok = ok and module_ok
+
+        # 1b. Other apps' own test suites, with the whole registry loaded, on
+        #     the same database with the module and without it.
+        ok = peer_suites(python, pg, db_base, db_tests, logdir, summary) and ok
 
         # 2. A database with demo data, as users get it, served for the live tests.
         log(f"installing {MODULE} with demo data into {db_live}")
@@ -772,6 +949,7 @@ def cmd_test(args):
         if not args.keep:
             pg.drop_db(db_tests)
             pg.drop_db(db_live)
+            pg.drop_db(db_base)
         pg.stop()
     for line in summary:
         log(line)
