@@ -61,10 +61,15 @@ class CustomerEquipment(models.Model):
     move_line_id = fields.Many2one(
         "stock.move.line", string="Delivered By", readonly=True, copy=False
     )
-    service_order_ids = fields.One2many("service.order", "equipment_id")
+    service_order_ids = fields.One2many(
+        "service.order", "equipment_id", groups="crm_extension.group_service_technician"
+    )
     event_ids = fields.One2many("customer.equipment.event", "equipment_id")
     event_count = fields.Integer(compute="_compute_event_count")
-    service_order_count = fields.Integer(compute="_compute_service_stats")
+    service_order_count = fields.Integer(
+        compute="_compute_service_order_count",
+        groups="crm_extension.group_service_technician",
+    )
     breakdown_count = fields.Integer(compute="_compute_service_stats")
     mtbf_days = fields.Float(
         string="MTBF (days)",
@@ -150,16 +155,19 @@ class CustomerEquipment(models.Model):
                 else False
             )
 
-    def _compute_service_stats(self):
+    def _compute_service_order_count(self):
         totals = dict(
             self.env["service.order"]._read_group(
                 [("equipment_id", "in", self.ids)], ["equipment_id"], ["__count"]
             )
         )
+        for equipment in self:
+            equipment.service_order_count = totals.get(equipment, 0)
+
+    def _compute_service_stats(self):
         breakdowns = self._get_breakdown_counts()
         today = fields.Date.context_today(self)
         for equipment in self:
-            equipment.service_order_count = totals.get(equipment, 0)
             count = breakdowns.get(equipment, 0)
             equipment.breakdown_count = count
             days = (
@@ -199,7 +207,11 @@ class CustomerEquipment(models.Model):
 
     def _get_breakdown_counts(self, since=None):
         """Breakdowns per unit, in one grouped read: its done repair orders,
-        done since ``since`` (a datetime) when given."""
+        done since ``since`` (a datetime) when given.
+
+        A figure of the unit, shown to whoever may read the unit (a
+        salesperson offering a replacement has no service rights): the
+        repairs of these units only are counted as superuser."""
         domain = [
             ("equipment_id", "in", self.ids),
             ("service_type", "=", "repair"),
@@ -208,7 +220,9 @@ class CustomerEquipment(models.Model):
         if since:
             domain.append(("date_done", ">=", since))
         return dict(
-            self.env["service.order"]._read_group(domain, ["equipment_id"], ["__count"])
+            self.env["service.order"]
+            .sudo()
+            ._read_group(domain, ["equipment_id"], ["__count"])
         )
 
     def action_view_service_orders(self):
@@ -409,7 +423,11 @@ class CustomerEquipment(models.Model):
     def _create_from_move_lines(self, move_lines):
         """Equipment for delivered move lines of installed-base products, once.
 
-        One record per serial; a line without a lot gives one record per unit."""
+        One record per serial; a line without a lot gives one record per unit.
+
+        Stock users validate deliveries without any service right: the caller
+        has just done these move lines with their own rights, so their units
+        are searched and created as superuser, and returned without it."""
         lines = move_lines.filtered(
             lambda ml: (
                 ml.product_id.is_installed_base
@@ -419,7 +437,10 @@ class CustomerEquipment(models.Model):
         )
         if not lines:
             return self.browse()
-        done = set(self.search([("move_line_id", "in", lines.ids)]).move_line_id.ids)
+        Equipment = self.sudo()
+        done = set(
+            Equipment.search([("move_line_id", "in", lines.ids)]).move_line_id.ids
+        )
         vals_list = []
         for line in lines.filtered(lambda ml: ml.id not in done):
             move = line.move_id
@@ -451,7 +472,7 @@ class CustomerEquipment(models.Model):
                     {**base, "serial": f"{line.reference}/{unit + 1}"}
                     for unit in range(int(line.quantity))
                 ]
-        return self.create(vals_list)
+        return self.browse(Equipment.create(vals_list).ids)
 
     # ------------------------------------------------------------------
     # Integration API: events from equipment monitors

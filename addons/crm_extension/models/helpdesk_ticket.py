@@ -16,9 +16,16 @@ class HelpdeskTicket(models.Model):
     )
     feedback_ids = fields.One2many("customer.feedback", "ticket_id", string="Feedbacks")
     feedback_count = fields.Integer(compute="_compute_feedback_count")
-    service_order_ids = fields.One2many("service.order", "ticket_id")
-    service_order_count = fields.Integer(compute="_compute_service_order_count")
-    return_ids = fields.One2many("service.return", "ticket_id")
+    service_order_ids = fields.One2many(
+        "service.order", "ticket_id", groups="crm_extension.group_service_technician"
+    )
+    service_order_count = fields.Integer(
+        compute="_compute_service_order_count",
+        groups="crm_extension.group_service_technician",
+    )
+    return_ids = fields.One2many(
+        "service.return", "ticket_id", groups="crm_extension.group_service_technician"
+    )
 
     @api.depends("feedback_ids")
     def _compute_feedback_count(self):
@@ -112,9 +119,20 @@ class HelpdeskTicket(models.Model):
         return [("stage_id.closed", "=", False)]
 
     def _resolve_feedback(self):
-        """A ticket reached a closed stage: resolve the feedback behind it."""
-        feedback = self.env["customer.feedback"].search(
-            [("ticket_id", "in", self.ids), ("state", "in", ("new", "in_progress"))]
+        """A ticket reached a closed stage: resolve the feedback behind it.
+
+        Helpdesk users close tickets without any right on feedback: the
+        caller has just written these tickets, so their own feedback is
+        resolved as superuser (the chatter still names the caller)."""
+        feedback = (
+            self.env["customer.feedback"]
+            .sudo()
+            .search(
+                [
+                    ("ticket_id", "in", self.ids),
+                    ("state", "in", ("new", "in_progress")),
+                ]
+            )
         )
         for ticket in self:
             feedback.filtered(

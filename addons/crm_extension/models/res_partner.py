@@ -72,13 +72,15 @@ class ResPartner(models.Model):
         compute="_compute_feedback_count", groups="base.group_user"
     )
     service_order_count = fields.Integer(
-        compute="_compute_service_order_count", groups="base.group_user"
+        compute="_compute_service_order_count",
+        groups="crm_extension.group_service_technician",
     )
     equipment_count = fields.Integer(
         compute="_compute_equipment_count", groups="base.group_user"
     )
     return_count = fields.Integer(
-        compute="_compute_return_count", groups="base.group_user"
+        compute="_compute_return_count",
+        groups="crm_extension.group_service_technician",
     )
     satisfaction_avg = fields.Float(
         groups="base.group_user",
