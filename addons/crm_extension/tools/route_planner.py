@@ -47,6 +47,7 @@ REASON_NO_CAPACITY = "no_capacity"
 REASON_NO_TECHNICIAN = "no_technician"  # no eligible technician has a shift
 
 _EPS_MINUTES = 1e-6
+TRAVEL_COST = 100  # per second of travel; 1 per second of imbalance
 _INF = 1 << 60
 
 
@@ -552,6 +553,239 @@ def _assemble(problem, unassigned_items, started):
     )
 
 
+# ---------------------------------------------------------------- repair
+
+
+def _repair(problem, segment, items):
+    """Schedule ``items`` in order with the real intervals (breaks, windows,
+    return by the shift end); what no longer fits is dropped. Returns the
+    dropped items; the segment keeps the rest."""
+    travel = problem.travel_list
+    kept, starts, dropped = [], [], []
+    t, loc = segment.depart, segment.from_loc
+    for item in items:
+        start = _fit(segment, t + travel[loc][item.loc], item)
+        if start is None:
+            dropped.append(item)
+            continue
+        kept.append(item)
+        starts.append(start)
+        t, loc = start + item.duration, item.loc
+    while kept and t + travel[loc][segment.to_loc] > segment.arrive_by:
+        dropped.append(kept.pop())
+        starts.pop()
+        if kept:
+            t, loc = starts[-1] + kept[-1].duration, kept[-1].loc
+        else:
+            t, loc = segment.depart, segment.from_loc
+    segment.route, segment.starts = kept, starts
+    segment.work = sum(item.duration for item in kept)
+    return dropped
+
+
+def _where(problem):
+    return {
+        item.index: segment for segment in problem.segments for item in segment.route
+    }
+
+
+def _priority_swaps(problem, left, budget=20000):
+    """An unassigned visit takes the place of a less urgent one when it fits
+    there; the displaced visit is then offered to every shift again."""
+    order = sorted(left, key=lambda it: (-it.prize_level, it.visit.order_id))
+    left_set = {item.index for item in left}
+    lowest = min(
+        (it.prize_level for seg in problem.segments for it in seg.route),
+        default=None,
+    )
+    for item in order:
+        if lowest is None or item.prize_level <= lowest or budget <= 0:
+            continue
+        if item.index not in left_set:
+            continue
+        best = None
+        for segment in item.candidates:
+            for pos, other in enumerate(segment.route):
+                if other.prize_level >= item.prize_level:
+                    continue
+                budget -= 1
+                trial = segment.route[:pos] + [item] + segment.route[pos + 1 :]
+                if schedule(problem, segment, trial) is None:
+                    continue
+                key = (other.prize_level, other.duration - item.duration, segment.index)
+                if best is None or key < best[0]:
+                    best = (key, segment, pos, other)
+        if best is None:
+            continue
+        _key, segment, pos, other = best
+        segment.route[pos] = item
+        segment.starts = schedule(problem, segment, segment.route)
+        segment.work += item.duration - other.duration
+        left_set.discard(item.index)
+        left_set.add(other.index)
+        if not _greedy(problem, [other]):
+            left_set.discard(other.index)
+    return [problem.items[i] for i in sorted(left_set)]
+
+
+# ---------------------------------------------------------------- PyVRP
+
+
+def _eligibility_dimensions(problem, items, vehicles):
+    """Load dimensions that keep each visit on its eligible technicians:
+    one dimension per distinct eligible set, or one per technician group
+    that some visits exclude, whichever is fewer."""
+    techs = sorted({segment.tech for segment in vehicles})
+    sets = {}
+    for item in items:
+        allowed = frozenset(segment.tech for segment in item.candidates)
+        sets.setdefault(allowed, []).append(item)
+    full = frozenset(techs)
+    needed = [s for s in sets if s != full]
+    if not needed:
+        return 0, {}, {}
+    # technicians that every set treats alike form one group
+    signature = {}
+    for tech in techs:
+        key = tuple(tech in s for s in needed)
+        signature.setdefault(key, []).append(tech)
+    groups = list(signature.values())
+    big = len(items) + 1
+    if len(needed) <= len(groups):
+        dims = len(needed)
+        demand = {
+            item.index: [1 if s == allowed else 0 for s in needed]
+            for allowed, members in sets.items()
+            for item in members
+        }
+        capacity = {tech: [big if tech in s else 0 for s in needed] for tech in techs}
+    else:
+        dims = len(groups)
+        group_of = {tech: g for g, members in enumerate(groups) for tech in members}
+        demand = {}
+        for allowed, members in sets.items():
+            row = [0] * dims
+            for tech in techs:
+                if tech not in allowed:
+                    row[group_of[tech]] = 1
+            for item in members:
+                demand[item.index] = row
+        capacity = {
+            tech: [0 if g == group_of[tech] else big for g in range(dims)]
+            for tech in techs
+        }
+    return dims, demand, capacity
+
+
+def _pyvrp_search(problem, items, seed, max_iterations, time_limit):
+    """Improve the construction pass's routes with PyVRP's iterated local
+    search; returns the routes per segment, or None when PyVRP finds
+    nothing feasible."""
+    import pyvrp
+    from pyvrp.stop import MaxIterations, MaxRuntime
+
+    vehicles = [s for s in problem.segments if s.intervals]
+    if not vehicles or not items:
+        return None
+    dims, demand, capacity = _eligibility_dimensions(problem, items, vehicles)
+    depot_locs = sorted({s.from_loc for s in vehicles} | {s.to_loc for s in vehicles})
+    depot_index = {loc: i for i, loc in enumerate(depot_locs)}
+    on_time = {}
+    for segment in vehicles:
+        for item, start in zip(segment.route, segment.starts, strict=True):
+            if item.deadline is not None and start + item.duration <= item.deadline:
+                on_time[item.index] = item.deadline - item.duration
+    horizon = max(s.arrive_by for s in vehicles)
+    # costs: TRAVEL_COST per second of travel, 1 per second a route runs
+    # beyond its share of the work (balance, the last criterion); a prize
+    # outweighs a day of travel and is 4 times the prize of the level below
+    prize_unit = TRAVEL_COST * 86400
+    clients, client_items = [], []
+    for item in items:
+        late = min(item.late, on_time.get(item.index, _INF), horizon)
+        clients.append(
+            pyvrp.Client(
+                location=item.loc,
+                delivery=demand.get(item.index, [0] * dims),
+                service_duration=item.duration,
+                tw_early=item.early,
+                tw_late=max(late, item.early),
+                prize=prize_unit * 4**item.prize_level,
+                required=False,
+            )
+        )
+        client_items.append(item)
+    client_of = {item.index: i for i, item in enumerate(client_items)}
+    span = sum(s.arrive_by - s.depart for s in vehicles)
+    booked = sum(
+        (s.starts[-1] + s.route[-1].duration - s.depart) if s.route else 0
+        for s in vehicles
+    )
+    share = min(booked / span, 1.0) if span else 1.0
+    vehicle_types = []
+    for segment in vehicles:
+        length = segment.arrive_by - segment.depart
+        nominal = int(length * share)
+        vehicle_types.append(
+            pyvrp.VehicleType(
+                num_available=1,
+                capacity=capacity.get(segment.tech, [0] * dims) if dims else [],
+                start_depot=depot_index[segment.from_loc],
+                end_depot=depot_index[segment.to_loc],
+                tw_early=segment.depart,
+                tw_late=segment.arrive_by,
+                shift_duration=nominal,
+                max_overtime=length - nominal,
+                unit_distance_cost=TRAVEL_COST,
+                unit_overtime_cost=1,
+            )
+        )
+    size = len(problem.points)
+    data = pyvrp.ProblemData(
+        locations=[pyvrp.Location(0.0, 0.0) for _ in range(size)],
+        clients=clients,
+        depots=[pyvrp.Depot(location=loc) for loc in depot_locs],
+        vehicle_types=vehicle_types,
+        distance_matrices=[problem.travel],
+        duration_matrices=[problem.travel],
+    )
+    routes = [
+        pyvrp.Route(data, [client_of[item.index] for item in segment.route], v)
+        for v, segment in enumerate(vehicles)
+        if segment.route
+    ]
+    initial = pyvrp.Solution(data, routes)
+    if time_limit:
+        stop = MaxRuntime(float(time_limit))
+    else:
+        stop = MaxIterations(int(max_iterations or _default_iterations(len(items))))
+    result = pyvrp.solve(
+        data,
+        stop,
+        seed=seed,
+        collect_stats=False,
+        display=False,
+        initial_solution=initial,
+    )
+    best = result.best
+    if not best.is_feasible():
+        return None
+    answer = {}
+    for route in best.routes():
+        segment = vehicles[route.vehicle_type()]
+        answer[segment.index] = [
+            client_items[activity.idx] for activity in route if activity.is_client()
+        ]
+    return answer, result.num_iterations, dims
+
+
+def _default_iterations(count):
+    """An iteration budget, not a clock: the same input gives the same plan."""
+    if count <= 200:
+        return 20000
+    return max(int(2_000_000 / count), 500)
+
+
 # ---------------------------------------------------------------- entry point
 
 
@@ -563,18 +797,33 @@ def plan(
     seed=1,
     max_iterations=None,
     time_limit=None,
-    engine="greedy",
+    engine="pyvrp",
 ):
     """Plan ``visits`` on ``shifts`` with the travel ``matrix``.
 
     Deterministic: the same input gives the same plan (fixed ``seed``, an
     iteration-bounded search unless ``time_limit`` seconds are given).
-    ``engine``: "greedy" for the construction pass alone."""
+    ``engine``: "pyvrp" (default) improves the construction pass with
+    PyVRP's local search; "greedy" returns the construction pass alone."""
     started = _time.perf_counter()
     problem = _Problem(shifts, visits, matrix)
     planned = [item for item in problem.items if item.candidates]
     left = _greedy(problem, planned)
+    stats = {"engine": engine, "greedy_assigned": len(planned) - len(left)}
+    if engine == "pyvrp" and planned:
+        found = _pyvrp_search(problem, planned, seed, max_iterations, time_limit)
+        if found is not None:
+            routes, iterations, dims = found
+            stats.update(iterations=iterations, load_dimensions=dims)
+            dropped = []
+            for segment in problem.segments:
+                dropped += _repair(problem, segment, routes.get(segment.index, []))
+            placed = {it.index for seg in problem.segments for it in seg.route}
+            missing = [it for it in planned if it.index not in placed]
+            stats["repair_dropped"] = len(dropped)
+            left = _greedy(problem, missing)
+    left = _priority_swaps(problem, left)
     left += [item for item in problem.items if not item.candidates]
     result = _assemble(problem, left, started)
-    result.stats["engine"] = engine
+    result.stats.update(stats)
     return result
