@@ -98,14 +98,13 @@ def _osrm_get(url, timeout):
         with urllib.request.urlopen(url, timeout=timeout) as response:
             body = response.read()
     except urllib.error.HTTPError as error:
-        detail = ""
         try:
             payload = json.loads(error.read() or b"{}")
             detail = ": {} {}".format(
                 payload.get("code", ""), payload.get("message", "")
             ).rstrip()
         except (ValueError, AttributeError):
-            pass
+            detail = ""  # not OSRM's JSON error: the status says enough
         raise TravelError(
             f"the routing service answered HTTP {error.code}{detail} ({url})"
         ) from error
