@@ -33,3 +33,24 @@ def live_config():
 def odoo(live_config):
     """An odoorpc client logged in as admin, built by the project's one factory."""
     return client.connect(client.ClientConfig.from_sources(environ=os.environ))
+
+
+@pytest.fixture(scope="session")
+def login_as(live_config):
+    """``login_as(login, password=None)``: an odoorpc client of another user on
+    the live server (the password, or API key, defaults to the login)."""
+
+    def login(user, password=None):
+        return client.connect(
+            client.ClientConfig.from_sources(
+                environ={
+                    "CRM_EXT_HOST": live_config["host"],
+                    "CRM_EXT_PORT": str(live_config["port"]),
+                    "CRM_EXT_DB": live_config["db"],
+                    "CRM_EXT_USER": user,
+                    "CRM_EXT_PASSWORD": password or user,
+                }
+            )
+        )
+
+    return login

@@ -11,7 +11,6 @@ import uuid
 import odoorpc
 import pytest
 
-from scripts.client import ClientConfig, connect
 from tests.test_cli import cli
 
 
@@ -118,7 +117,7 @@ def test_service_request_never_duplicates(odoo, tag, customer):
     assert "Field email: no customer with the email nobody@example.org." in bad.stderr
 
 
-def test_technician_reads_only_own_orders(odoo, live_config, tag, customer):
+def test_technician_reads_only_own_orders(odoo, login_as, tag, customer):
     groups = odoo.env.ref("crm_extension.group_service_technician").id
     logins = []
     techs = []
@@ -144,23 +143,14 @@ def test_technician_reads_only_own_orders(odoo, live_config, tag, customer):
         )
         for tech in techs
     ]
-    config = ClientConfig.from_sources(
-        environ={
-            "CRM_EXT_HOST": live_config["host"],
-            "CRM_EXT_PORT": str(live_config["port"]),
-            "CRM_EXT_DB": live_config["db"],
-            "CRM_EXT_USER": logins[0],
-            "CRM_EXT_PASSWORD": logins[0],
-        }
-    )
-    technician = connect(config)
+    technician = login_as(logins[0])
     visible = technician.env["service.order"].search([("id", "in", orders)])
     assert visible == [orders[0]]
     with pytest.raises(odoorpc.error.RPCError):
         technician.env["service.order"].read([orders[1]], ["name"])
 
 
-def test_technician_api_key_reads_only_own_orders(odoo, live_config, customer):
+def test_technician_api_key_reads_only_own_orders(odoo, login_as, customer):
     """The demo technician (Tina) connects with an API key, as an
     integration would: only Tina's orders and their parts are visible."""
     login = os.environ.get("CRM_EXT_TECH_LOGIN")
@@ -175,16 +165,7 @@ def test_technician_api_key_reads_only_own_orders(odoo, live_config, customer):
     other_line = odoo.env["service.order.line"].create(
         {"order_id": other, "line_type": "labour", "product_id": labour}
     )
-    config = ClientConfig.from_sources(
-        environ={
-            "CRM_EXT_HOST": live_config["host"],
-            "CRM_EXT_PORT": str(live_config["port"]),
-            "CRM_EXT_DB": live_config["db"],
-            "CRM_EXT_USER": login,
-            "CRM_EXT_PASSWORD": apikey,
-        }
-    )
-    technician = connect(config)
+    technician = login_as(login, apikey)
     assert technician.env["service.order"].search([("id", "in", [own, other])]) == [own]
     with pytest.raises(odoorpc.error.RPCError):
         technician.env["service.order"].read([other], ["name"])

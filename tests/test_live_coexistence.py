@@ -9,23 +9,6 @@ import uuid
 import odoorpc
 import pytest
 
-from scripts.client import ClientConfig, connect
-
-
-def user_client(live_config, login):
-    """An odoorpc session of a user whose password is its login."""
-    return connect(
-        ClientConfig.from_sources(
-            environ={
-                "CRM_EXT_HOST": live_config["host"],
-                "CRM_EXT_PORT": str(live_config["port"]),
-                "CRM_EXT_DB": live_config["db"],
-                "CRM_EXT_USER": login,
-                "CRM_EXT_PASSWORD": login,
-            }
-        )
-    )
-
 
 @pytest.fixture(scope="module")
 def world(odoo):
@@ -101,8 +84,8 @@ def _confirm(client, world, products):
     return order
 
 
-def test_salesperson_confirms_orders_over_rpc(odoo, live_config, world):
-    sales = user_client(live_config, world["sales"])
+def test_salesperson_confirms_orders_over_rpc(odoo, login_as, world):
+    sales = login_as(world["sales"])
     plain = _confirm(sales, world, [world["appliance"]])
     with_service = _confirm(sales, world, [world["installation"]])
     states = sales.env["sale.order"].read([plain, with_service], ["state"])
@@ -119,11 +102,11 @@ def test_salesperson_confirms_orders_over_rpc(odoo, live_config, world):
 
 
 def test_stock_user_validates_a_delivery_that_registers_equipment(
-    odoo, live_config, world
+    odoo, login_as, world
 ):
-    sales = user_client(live_config, world["sales"])
+    sales = login_as(world["sales"])
     order = _confirm(sales, world, [world["appliance"]])
-    stock = user_client(live_config, world["stock"])
+    stock = login_as(world["stock"])
     Picking = stock.env["stock.picking"]
     picking = Picking.search([("sale_id", "=", order)])
     assert len(picking) == 1

@@ -6,8 +6,6 @@ import uuid
 import odoorpc
 import pytest
 
-from scripts.client import ClientConfig, connect
-
 
 @pytest.fixture(scope="module")
 def customers(odoo):
@@ -40,21 +38,6 @@ def customers(odoo):
         "login": login,
         "tag": tag,
     }
-
-
-def portal_client(live_config, login):
-    """An odoorpc session of the portal user (whose password is its login)."""
-    return connect(
-        ClientConfig.from_sources(
-            environ={
-                "CRM_EXT_HOST": live_config["host"],
-                "CRM_EXT_PORT": str(live_config["port"]),
-                "CRM_EXT_DB": live_config["db"],
-                "CRM_EXT_USER": login,
-                "CRM_EXT_PASSWORD": login,
-            }
-        )
-    )
 
 
 def test_api_submit_twice_yields_one_record(odoo, customers):
@@ -94,7 +77,7 @@ def test_bad_row_is_named_and_nothing_written(odoo, customers):
     assert Feedback.search_count([("external_ref", "=", ref)]) == 0
 
 
-def test_portal_user_reads_only_own_company_feedback(odoo, live_config, customers):
+def test_portal_user_reads_only_own_company_feedback(odoo, login_as, customers):
     Feedback = odoo.env["customer.feedback"]
     mine = Feedback.create(
         {
@@ -110,7 +93,7 @@ def test_portal_user_reads_only_own_company_feedback(odoo, live_config, customer
             "feedback_type": "complaint",
         }
     )
-    portal = portal_client(live_config, customers["login"])
+    portal = login_as(customers["login"])
     visible = portal.env["customer.feedback"].search([])
     assert mine in visible
     assert theirs not in visible
@@ -119,9 +102,7 @@ def test_portal_user_reads_only_own_company_feedback(odoo, live_config, customer
     assert "AccessError" in str(error.value.info) or "not allowed" in str(error.value)
 
 
-def test_portal_user_reads_only_own_company_service_records(
-    odoo, live_config, customers
-):
+def test_portal_user_reads_only_own_company_service_records(odoo, login_as, customers):
     """Service orders (and their parts), equipment and returns over XML-RPC:
     the portal user reads its company's, is refused another's, writes none."""
     labour = odoo.env.ref("crm_extension.product_demo_labour").id
@@ -142,7 +123,7 @@ def test_portal_user_reads_only_own_company_service_records(
                 }
             ),
         }
-    portal = portal_client(live_config, customers["login"])
+    portal = login_as(customers["login"])
     for model, mine in records["acme"].items():
         theirs = records["globex"][model]
         visible = portal.env[model].search([("id", "in", [mine, theirs])])
