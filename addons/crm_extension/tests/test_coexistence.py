@@ -286,7 +286,7 @@ class TestCoexistence(ReturnDataMixin, ServiceCommon):
     # ------------------------------------------------------------------
     def test_every_app_user_opens_a_partner(self):
         self._create_sale_order()
-        service = self.env["service.order"].create(
+        self.env["service.order"].create(
             {"partner_id": self.customer.id, "description": "Check"}
         )
         users = (
@@ -305,7 +305,6 @@ class TestCoexistence(ReturnDataMixin, ServiceCommon):
         self.customer.invalidate_recordset()
         form = Form(self.customer.with_user(self.service_user))
         self.assertEqual(form.service_order_count, 1)
-        self.assertTrue(service)
 
     # ------------------------------------------------------------------
     # CRM
