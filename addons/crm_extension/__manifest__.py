@@ -3,7 +3,7 @@
     "name": "CRM Extension: After-Sales Service",
     "summary": "Customer feedback, service levels, dispatch, spare parts, "
     "installed base, returns and a 360-degree customer view",
-    "version": "18.0.1.4.0",
+    "version": "18.0.1.5.0",
     "category": "After-Sales",
     "license": "AGPL-3",
     "author": "crm_extension developers",
@@ -18,7 +18,11 @@
         "sale_stock",
         "helpdesk_mgmt",
         "helpdesk_mgmt_rating",
+        "base_geolocalize",
+        "web_timeline",
+        "web_view_leaflet_map",
     ],
+    "external_dependencies": {"python": ["pyvrp", "numpy"]},
     "data": [
         "security/security.xml",
         "security/ir.model.access.csv",
@@ -52,6 +56,7 @@
         "demo/service_sla_demo.xml",
         "demo/customer_feedback_demo.xml",
         "demo/service_order_demo.xml",
+        "demo/service_dispatch_demo.xml",
     ],
     "development_status": "Alpha",
     "application": True,

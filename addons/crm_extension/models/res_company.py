@@ -1,6 +1,12 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import logging
+
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
+
+from ..tools import travel
+
+_logger = logging.getLogger(__name__)
 
 
 class ResCompany(models.Model):
@@ -41,6 +47,32 @@ class ResCompany(models.Model):
         string="Alarm window (hours)",
         default=24,
         help="An alarm counts towards the threshold for this many hours.",
+    )
+
+    dispatch_speed_kmh = fields.Float(
+        string="Average speed (km/h)",
+        default=40.0,
+        help="Without a routing service, travel time is the great-circle "
+        "distance times the detour factor, driven at this speed.",
+    )
+    dispatch_detour_factor = fields.Float(
+        string="Detour factor",
+        default=1.3,
+        help="Roads are longer than the straight line: the great-circle "
+        "distance is multiplied by this factor.",
+    )
+    dispatch_routing_url = fields.Char(
+        string="Routing service URL",
+        help="The root URL of a routing service speaking the OSRM table API "
+        "(for instance https://router.example.com). Empty: great-circle "
+        "estimate.",
+    )
+    dispatch_time_limit = fields.Integer(
+        string="Planning time limit (s)",
+        default=0,
+        help="Stop the route optimiser after this many seconds. 0: stop after "
+        "a fixed number of iterations, so that the same orders always give "
+        "the same plan.",
     )
 
     @api.constrains("customer_segment_a_share", "customer_segment_b_share")
@@ -84,3 +116,69 @@ class ResCompany(models.Model):
                 raise ValidationError(
                     self.env._("The alarm window must be at least one hour.")
                 )
+
+    @api.constrains(
+        "dispatch_speed_kmh",
+        "dispatch_detour_factor",
+        "dispatch_routing_url",
+        "dispatch_time_limit",
+    )
+    def _check_dispatch_settings(self):
+        for company in self:
+            if company.dispatch_speed_kmh <= 0:
+                raise ValidationError(
+                    self.env._("The average speed must be above 0 km/h.")
+                )
+            if company.dispatch_detour_factor < 1:
+                raise ValidationError(
+                    self.env._(
+                        "The detour factor must be at least 1: roads are never "
+                        "shorter than the straight line."
+                    )
+                )
+            if company.dispatch_time_limit < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The planning time limit cannot be negative: set 0 for a "
+                        "fixed number of iterations."
+                    )
+                )
+            url = company.dispatch_routing_url
+            if url and not url.startswith(("http://", "https://")):
+                raise ValidationError(
+                    self.env._(
+                        "The routing service URL must start with http:// or "
+                        "https:// (got %s).",
+                        url,
+                    )
+                )
+
+    def _get_travel_matrix(self, points, fallback=False):
+        """Travel minutes and km between ``points`` ((latitude, longitude)
+        pairs), by this company's routing settings: the routing service when
+        its URL is set, else the great-circle estimate. Built for one
+        planning run; nothing is cached.
+
+        When the routing service fails, a UserError says why; with
+        ``fallback`` the great-circle estimate is used instead (figures of a
+        booking moved by hand must not block the move)."""
+        self.ensure_one()
+        if self.dispatch_routing_url:
+            try:
+                return travel.osrm_matrix(points, self.dispatch_routing_url)
+            except travel.TravelError as error:
+                if not fallback:
+                    raise UserError(
+                        self.env._(
+                            "The routing service could not give travel times: "
+                            "%(error)s. Check its URL in the Service settings, "
+                            "or empty it to use the straight-line estimate.",
+                            error=error,
+                        )
+                    ) from error
+                _logger.warning("Routing service failed, estimating: %s", error)
+        return travel.great_circle_matrix(
+            points,
+            speed_kmh=self.dispatch_speed_kmh,
+            detour=self.dispatch_detour_factor,
+        )

@@ -27,6 +27,19 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.equipment_alarm_window_hours", readonly=False
     )
 
+    dispatch_speed_kmh = fields.Float(
+        related="company_id.dispatch_speed_kmh", readonly=False
+    )
+    dispatch_detour_factor = fields.Float(
+        related="company_id.dispatch_detour_factor", readonly=False
+    )
+    dispatch_routing_url = fields.Char(
+        related="company_id.dispatch_routing_url", readonly=False
+    )
+    dispatch_time_limit = fields.Integer(
+        related="company_id.dispatch_time_limit", readonly=False
+    )
+
     def _compute_feedback_alias_email(self):
         alias = self.env.ref(
             "crm_extension.mail_alias_feedback", raise_if_not_found=False

@@ -1,15 +1,63 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import logging
 from collections import defaultdict
 from datetime import timedelta
 from urllib.parse import quote_plus
 
+import pytz
+
 from odoo import Command, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools.misc import format_date
 
-from ..tools import dispatch_solver
+from ..tools import route_planner
 from ..tools.working_time import calendar_intervals_utc
 
+_logger = logging.getLogger(__name__)
+
+
+def _has_coordinates(partner):
+    """Odoo stores a missing coordinate as 0.0 (base_geolocalize)."""
+    return bool(partner.partner_latitude or partner.partner_longitude)
+
+
+class _RouteDays(defaultdict):
+    """``{technician: {date}}``; ``|`` merges two of them."""
+
+    def __init__(self, days=None):
+        super().__init__(set)
+        for technician, dates in (days or {}).items():
+            self[technician] |= set(dates)
+
+    def __or__(self, other):
+        merged = _RouteDays(self)
+        for technician, dates in other.items():
+            merged[technician] |= set(dates)
+        return merged
+
+
 ACTIVE_STATES = ("scheduled", "in_progress")
+# A change of one of these moves a visit: its technician-day's travel is
+# computed again.
+ROUTE_TRIGGER_FIELDS = {
+    "technician_id",
+    "scheduled_start",
+    "scheduled_end",
+    "state",
+    "site_partner_id",
+    "duration_hours",
+    "window_start",
+    "window_end",
+}
+ROUTE_FIGURES = {
+    "route_sequence": 0,
+    "travel_minutes": 0.0,
+    "travel_km": 0.0,
+    "idle_minutes": 0.0,
+    "return_minutes": 0.0,
+    "return_km": 0.0,
+    "schedule_warning": False,
+}
 SERVICE_TYPES = [
     ("repair", "Repair"),
     ("installation", "Installation"),
@@ -111,6 +159,65 @@ class ServiceOrder(models.Model):
     scheduled_end = fields.Datetime(
         compute="_compute_scheduled_end", store=True, readonly=False, tracking=True
     )
+    window_start = fields.Datetime(
+        string="Window Start",
+        tracking=True,
+        help="The customer's time window: the visit must start at or after "
+        "this moment.",
+    )
+    window_end = fields.Datetime(
+        string="Window End",
+        tracking=True,
+        help="The customer's time window: the visit must start by this moment.",
+    )
+    schedule_locked = fields.Boolean(
+        string="Locked",
+        tracking=True,
+        copy=False,
+        help="Pinned by the dispatcher: re-planning never moves this visit.",
+    )
+    route_sequence = fields.Integer(
+        string="Stop", readonly=True, copy=False, help="Position in the day's route."
+    )
+    travel_minutes = fields.Float(
+        string="Travel (min)",
+        readonly=True,
+        copy=False,
+        help="Travel from the previous stop, or from the start of the day.",
+    )
+    travel_km = fields.Float(string="Travel (km)", readonly=True, copy=False)
+    idle_minutes = fields.Float(
+        string="Idle (min)",
+        readonly=True,
+        copy=False,
+        help="Waiting time before the visit, once the travel is done.",
+    )
+    return_minutes = fields.Float(
+        string="Return (min)",
+        readonly=True,
+        copy=False,
+        help="On the day's last visit: the travel back to where the day ends.",
+    )
+    return_km = fields.Float(string="Return (km)", readonly=True, copy=False)
+    route_km = fields.Float(
+        string="Day km",
+        compute="_compute_route_km",
+        store=True,
+        help="Travel to this stop, plus the way back after the last one: the "
+        "sum over a technician-day is the day's distance.",
+    )
+    schedule_warning = fields.Char(
+        readonly=True,
+        copy=False,
+        help="Why this visit cannot happen as booked, as the travel times say.",
+    )
+    site_latitude = fields.Float(related="site_partner_id.partner_latitude")
+    site_longitude = fields.Float(related="site_partner_id.partner_longitude")
+    site_address = fields.Char(compute="_compute_site_address")
+    date_localization = fields.Date(related="site_partner_id.date_localization")
+    route_label = fields.Char(
+        compute="_compute_route_label", help="The stop number and the visit."
+    )
     date_started = fields.Datetime(readonly=True, copy=False)
     date_done = fields.Datetime(readonly=True, copy=False)
     state = fields.Selection(
@@ -208,29 +315,53 @@ class ServiceOrder(models.Model):
             if order.ticket_id.sla_deadline:
                 order.date_deadline = order.ticket_id.sla_deadline
 
-    @api.depends("site_partner_id")
+    @api.depends(
+        "site_partner_id.street",
+        "site_partner_id.zip",
+        "site_partner_id.city",
+        "site_partner_id.country_id",
+    )
+    def _compute_site_address(self):
+        for order in self:
+            partner = order.site_partner_id
+            order.site_address = ", ".join(
+                filter(
+                    None,
+                    [
+                        partner.street,
+                        partner.zip,
+                        partner.city,
+                        partner.country_id.name,
+                    ],
+                )
+            )
+
+    @api.depends("site_partner_id", "site_address")
     def _compute_map_url(self):
         for order in self:
             partner = order.site_partner_id
-            if partner.partner_latitude or partner.partner_longitude:
+            if _has_coordinates(partner):
                 query = f"{partner.partner_latitude},{partner.partner_longitude}"
             else:
-                query = ", ".join(
-                    filter(
-                        None,
-                        [
-                            partner.street,
-                            partner.zip,
-                            partner.city,
-                            partner.country_id.name,
-                        ],
-                    )
-                )
+                query = order.site_address
             order.map_url = (
                 f"https://www.openstreetmap.org/search?query={quote_plus(query)}"
                 if query
                 else False
             )
+
+    @api.depends("route_sequence", "name", "partner_id")
+    def _compute_route_label(self):
+        for order in self:
+            parts = [order.name, order.partner_id.display_name]
+            if order.route_sequence and order.state in ACTIVE_STATES:
+                parts.insert(0, str(order.route_sequence))
+            order.route_label = " · ".join(filter(None, parts))
+
+    @api.depends("travel_km", "return_km")
+    def _compute_route_km(self):
+        for order in self:
+            order.route_km = order.travel_km + order.return_km
 
     @api.depends("line_ids.price_subtotal", "line_ids.cost_amount")
     def _compute_amounts(self):
@@ -324,6 +455,21 @@ class ServiceOrder(models.Model):
                     )
                 )
 
+    @api.constrains("window_start", "window_end")
+    def _check_window(self):
+        for order in self:
+            if (
+                order.window_start
+                and order.window_end
+                and order.window_end <= order.window_start
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The customer's window of %s must end after it starts.",
+                        order.name,
+                    )
+                )
+
     def _check_working_hours(self):
         by_calendar = defaultdict(lambda: self.browse())
         for order in self:
@@ -369,13 +515,24 @@ class ServiceOrder(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._check_schedule_values(vals)
-        return super().create(vals_list)
+        orders = super().create(vals_list)
+        orders._refresh_routes(orders._get_route_days())
+        orders._trigger_geolocation()
+        return orders
 
     def write(self, vals):
         self._check_schedule_values(vals)
         if "signature" in vals and vals["signature"] and "signed_on" not in vals:
             vals["signed_on"] = fields.Datetime.now()
+        moves = bool(ROUTE_TRIGGER_FIELDS & set(vals)) and not self.env.context.get(
+            "crm_ext_routes_later"
+        )
+        days_before = self._get_route_days() if moves else set()
         res = super().write(vals)
+        if moves:
+            self._refresh_routes(days_before | self._get_route_days())
+        if "site_partner_id" in vals:
+            self._trigger_geolocation()
         if "technician_id" in vals:
             # the parts now come from the new technician's van
             self.filtered(
@@ -463,13 +620,84 @@ class ServiceOrder(models.Model):
             raise UserError(self.env._("The service address has no street or city."))
         return {"type": "ir.actions.act_url", "url": self.map_url, "target": "new"}
 
-    def action_auto_assign(self):
-        """Assign the unassigned draft orders of ``self``; see the solver.
+    def action_open_route(self):
+        """OpenStreetMap directions through the stops of this visit's
+        technician-day, in route order, from and back to the day's start and
+        end."""
+        self.ensure_one()
+        if not (self.technician_id and self.scheduled_start):
+            raise UserError(
+                self.env._(
+                    "%s is not booked yet: its day has no route. Auto-assign it "
+                    "or give it a technician and a start.",
+                    self.name,
+                )
+            )
+        technician = self.technician_id
+        day = self._get_route_day()
+        stops = self.sudo()._get_day_orders({technician: {day}})[technician, day]
+        partners = [
+            technician.start_partner_id,
+            *stops.with_env(self.env).site_partner_id,
+            technician.end_partner_id,
+        ]
+        blind = [p for p in partners if not _has_coordinates(p)]
+        if blind:
+            raise UserError(
+                self.env._(
+                    "No coordinates for %s: use its Geolocate button first.",
+                    blind[0].display_name,
+                )
+            )
+        locations = "&".join(
+            f"loc={p.partner_latitude:.6f},{p.partner_longitude:.6f}" for p in partners
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"https://map.project-osrm.org/?{locations}",
+            "target": "new",
+        }
 
-        Returns a summary: ``assigned`` (order id -> technician id, start,
-        end) and ``unassigned`` (order id -> reason), plus a notification for
-        the web client."""
-        orders = self.filtered(lambda o: o.state == "draft" and not o.technician_id)
+    def action_view_day(self):
+        """The visits of this order's technician-day, in route order."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_extension.action_service_order_routes"
+        )
+        day = self._get_route_day()
+        if not day:
+            raise UserError(
+                self.env._("%s is not booked yet: it has no day.", self.name)
+            )
+        begin, end = self.technician_id._get_day_bounds_utc(day)
+        action["domain"] = [
+            ("technician_id", "=", self.technician_id.id),
+            ("state", "in", ACTIVE_STATES),
+            ("scheduled_start", ">=", begin),
+            ("scheduled_start", "<", end),
+        ]
+        action["context"] = {"group_by": []}
+        action["display_name"] = self.env._(
+            "%(technician)s, %(day)s",
+            technician=self.technician_id.name,
+            day=format_date(self.env, day),
+        )
+        return action
+
+    def action_auto_assign(self):
+        """Plan ``self`` on the technicians' days; see ``_auto_assign``.
+
+        Draft orders without a technician are planned; scheduled orders that
+        are not locked nor started are planned again. Returns a summary:
+        ``assigned`` (order id -> technician id, start, end) and
+        ``unassigned`` (order id -> reason), plus a notification for the web
+        client."""
+        orders = self.filtered(
+            lambda o: (
+                (o.state == "draft" and not o.technician_id)
+                or (o.state == "scheduled" and not o.schedule_locked)
+            )
+        )
         summary = orders._auto_assign()
         message = self.env._(
             "%(assigned)s order(s) assigned, %(left)s left unassigned.",
@@ -495,95 +723,417 @@ class ServiceOrder(models.Model):
         }
 
     # ------------------------------------------------------------------
-    # Business
+    # Business: route planning
     # ------------------------------------------------------------------
     def _auto_assign(self, horizon_days=14):
+        """Plan the orders of ``self`` company by company with the route
+        optimiser (``tools/route_planner.py``) over ``horizon_days``.
+
+        Orders of ``self`` that are scheduled are planned again; the other
+        scheduled and started orders of the technicians, and the locked ones,
+        stay where they are and the new visits are routed around them. A
+        scheduled order that finds no place in the new plan keeps its
+        booking."""
         now = fields.Datetime.now().replace(second=0, microsecond=0)
+        summary = {"assigned": {}, "unassigned": {}, "lateness_minutes": 0.0}
+        for company, orders in self.grouped("company_id").items():
+            part = orders._plan_company_routes(company, now, horizon_days)
+            for key in ("assigned", "unassigned"):
+                summary[key].update(part[key])
+            summary["lateness_minutes"] += part["lateness_minutes"]
+        return summary
+
+    def _plan_company_routes(self, company, now, horizon_days):
         horizon = now + timedelta(days=horizon_days)
         technicians = self.env["service.technician"].search(
-            [("company_id", "in", self.company_id.ids or self.env.company.ids)]
+            [("company_id", "=", company.id)]
         )
-        busy = defaultdict(list)
-        for order in self.search(
-            [
-                ("technician_id", "in", technicians.ids),
-                ("state", "in", ACTIVE_STATES),
-                ("scheduled_end", ">", now),
-                ("scheduled_start", "<", horizon),
-            ]
-        ):
-            busy[order.technician_id.id].append(
-                (order.scheduled_start, order.scheduled_end)
+        unassigned = {}
+        candidates = self._get_eligible_technicians(technicians, unassigned)
+        replan = self.filtered(lambda o: o.state == "scheduled")
+        kept = self.browse()
+        while True:
+            problem = self._build_route_problem(
+                technicians, candidates, now, horizon, fixed_extra=kept
             )
-        intervals = {
-            calendar: calendar_intervals_utc(calendar, now, horizon)
-            for calendar in technicians.resource_calendar_id
-        }
-        solver_techs = [
-            dispatch_solver.Technician(
-                id=tech.id,
-                skills=frozenset(tech.skill_ids.ids),
-                zones=frozenset(tech.zone_ids.ids),
-                intervals=intervals[tech.resource_calendar_id],
-                busy=busy[tech.id],
-                lat=tech.partner_id.partner_latitude or None,
-                lon=tech.partner_id.partner_longitude or None,
+            plan = route_planner.plan(
+                problem["shifts"],
+                problem["visits"],
+                company._get_travel_matrix(problem["points"]),
+                time_limit=company.dispatch_time_limit or None,
             )
-            for tech in technicians
-        ]
-        solver_orders = [
-            dispatch_solver.Order(
-                id=order.id,
-                duration=timedelta(hours=order.duration_hours),
-                priority=int(order.priority or 0),
-                deadline=order.date_deadline,
-                earliest=now,
-                skills=frozenset(order.required_skill_ids.ids),
-                zone=order.zone_id.id or None,
-                lat=order.site_partner_id.partner_latitude or None,
-                lon=order.site_partner_id.partner_longitude or None,
-            )
-            for order in self
-        ]
-        result = dispatch_solver.solve(solver_techs, solver_orders)
-        reasons = {
-            dispatch_solver.REASON_NO_TECHNICIAN: self.env._(
-                "no active technician in the company"
-            ),
-            dispatch_solver.REASON_SKILLS: self.env._("no technician has the skills"),
-            dispatch_solver.REASON_ZONE: self.env._(
-                "no skilled technician covers the zone"
-            ),
-            dispatch_solver.REASON_SLOT: self.env._(
-                "no free slot in the next %s days", horizon_days
-            ),
-        }
-        checked = self.with_context(crm_ext_slots_checked=True)
-        for order in checked:
-            if order.id in result.assigned:
-                tech_id, start, end = result.assigned[order.id]
-                order.write(
-                    {
-                        "technician_id": tech_id,
-                        "scheduled_start": start,
-                        "scheduled_end": end,
-                        "state": "scheduled",
-                    }
-                )
+            # a re-planned booking that found no place keeps its slot: plan
+            # again with it fixed, so that nothing is put on top of it
+            lost = replan.filtered(lambda o, plan=plan: o.id in plan.unassigned)
+            if not lost:
+                break
+            kept |= lost
+            replan -= lost
+        planned = self - kept
+        reasons = self._get_route_reasons(problem, plan, horizon)
+        unassigned.update(
+            {
+                order_id: reasons[reason]
+                for order_id, reason in plan.unassigned.items()
+                if order_id in planned.ids
+            }
+        )
+        for order_id, reason in problem["blind"].items():
+            unassigned.setdefault(order_id, reason)
+        self._apply_plan(plan, planned)
         return {
             "assigned": {
                 str(oid): [
-                    tech,
-                    fields.Datetime.to_string(s),
-                    fields.Datetime.to_string(e),
+                    stop.technician_id,
+                    fields.Datetime.to_string(stop.start),
+                    fields.Datetime.to_string(stop.end),
                 ]
-                for oid, (tech, s, e) in result.assigned.items()
+                for oid, stop in plan.stops.items()
+                if oid in planned.ids
             },
-            "unassigned": {
-                str(oid): reasons[r] for oid, r in result.unassigned.items()
-            },
-            "lateness_minutes": result.lateness_minutes,
+            "unassigned": {str(oid): reason for oid, reason in unassigned.items()},
+            "lateness_minutes": plan.lateness_minutes,
         }
+
+    def _get_eligible_technicians(self, technicians, unassigned):
+        """``{order: technicians}`` of the orders some technician may serve:
+        same company, every required skill, and the order's zone when it has
+        one. The others get their reason in ``unassigned``."""
+        skills = {tech: set(tech.skill_ids.ids) for tech in technicians}
+        zones = {tech: set(tech.zone_ids.ids) for tech in technicians}
+        eligible = {}
+        for order in self:
+            company_techs = [t for t in technicians if t.company_id == order.company_id]
+            needed = set(order.required_skill_ids.ids)
+            skilled = [t for t in company_techs if needed <= skills[t]]
+            covering = [
+                t for t in skilled if not order.zone_id or order.zone_id.id in zones[t]
+            ]
+            if not company_techs:
+                unassigned[order.id] = self.env._("no active technician in the company")
+            elif not skilled:
+                unassigned[order.id] = self.env._("no technician has the skills")
+            elif not covering:
+                unassigned[order.id] = self.env._(
+                    "no skilled technician covers the zone"
+                )
+            else:
+                eligible[order] = covering
+        return eligible
+
+    def _build_route_problem(self, technicians, candidates, now, horizon, fixed_extra):
+        """The planner's input: points, technician-day shifts with their
+        fixed visits, and the visits to plan. Nothing is planned blind: an
+        order without coordinates, or whose technicians' days start or end
+        at an address without coordinates, is left out with its reason in
+        ``blind``."""
+        points, index = [], {}
+        blind = {}
+
+        def point(partner):
+            if not _has_coordinates(partner):
+                return None
+            key = (partner.partner_latitude, partner.partner_longitude)
+            if key not in index:
+                index[key] = len(points)
+                points.append(key)
+            return index[key]
+
+        movable = self - fixed_extra
+        fixed = self.search(
+            [
+                ("technician_id", "in", technicians.ids),
+                ("state", "in", ACTIVE_STATES),
+                ("scheduled_end", ">", now - timedelta(days=1)),
+                ("scheduled_start", "<", horizon),
+                ("id", "not in", movable.ids),
+            ]
+        )
+        fixed_by_day = defaultdict(list)
+        for order in fixed:
+            fixed_by_day[order.technician_id, order._get_route_day()].append(order)
+        shifts, blocked = [], {}
+        day_intervals = technicians._get_day_intervals(now, horizon)
+        for tech in technicians:
+            start, end = point(tech.start_partner_id), point(tech.end_partner_id)
+            if start is None or end is None:
+                blocked[tech] = (
+                    tech.start_partner_id if start is None else tech.end_partner_id
+                )
+                continue
+            for day, intervals in day_intervals[tech].items():
+                visits = fixed_by_day.get((tech, day), [])
+                if any(point(o.site_partner_id) is None for o in visits):
+                    continue  # a booking of unknown place: the day stays as it is
+                shifts.append(
+                    route_planner.Shift(
+                        technician_id=tech.id,
+                        day=day,
+                        intervals=tuple(intervals),
+                        start_point=start,
+                        end_point=end,
+                        fixed=tuple(
+                            route_planner.FixedVisit(
+                                order_id=o.id,
+                                point=point(o.site_partner_id),
+                                start=o.scheduled_start,
+                                end=o.scheduled_end,
+                            )
+                            for o in sorted(visits, key=lambda o: o.scheduled_start)
+                        ),
+                    )
+                )
+        visits = []
+        for order in movable:
+            if order not in candidates:
+                continue
+            site = point(order.site_partner_id)
+            if site is None:
+                blind[order.id] = self.env._(
+                    "no coordinates for %s", order.site_partner_id.display_name
+                )
+                continue
+            techs = [t for t in candidates[order] if t not in blocked]
+            if not techs:
+                blind[order.id] = self.env._(
+                    "no coordinates for %s",
+                    blocked[candidates[order][0]].display_name,
+                )
+                continue
+            visits.append(
+                route_planner.Visit(
+                    order_id=order.id,
+                    point=site,
+                    duration=timedelta(hours=order.duration_hours),
+                    technician_ids=frozenset(t.id for t in techs),
+                    priority=int(order.priority or 0),
+                    window_start=order.window_start or None,
+                    window_end=order.window_end or None,
+                    deadline=order.date_deadline or None,
+                    earliest=now,
+                )
+            )
+        return {"points": points, "shifts": shifts, "visits": visits, "blind": blind}
+
+    def _get_route_reasons(self, problem, plan, horizon):
+        horizon_date = format_date(self.env, horizon.date())
+        return {
+            route_planner.REASON_NO_CAPACITY: self.env._(
+                "no capacity before %s", horizon_date
+            ),
+            route_planner.REASON_NO_TECHNICIAN: self.env._(
+                "no eligible technician works before %s", horizon_date
+            ),
+        }
+
+    def _apply_plan(self, plan, orders):
+        """Book ``orders`` as ``plan`` places them, then compute the travel of
+        every technician-day they touch, once."""
+        placed = orders.filtered(lambda o: o.id in plan.stops)
+        days = placed._get_route_days()
+        later = placed.with_context(
+            crm_ext_slots_checked=True, crm_ext_routes_later=True
+        )
+        for order in later:
+            stop = plan.stops[order.id]
+            order.write(
+                {
+                    "technician_id": stop.technician_id,
+                    "scheduled_start": stop.start,
+                    "scheduled_end": stop.end,
+                    "state": "scheduled",
+                }
+            )
+        self._refresh_routes(days | placed._get_route_days())
+
+    def _get_route_day(self):
+        """The local date of the visit in its technician's time zone."""
+        self.ensure_one()
+        if not (self.technician_id and self.scheduled_start):
+            return False
+        tz = pytz.timezone(self.technician_id.resource_calendar_id.tz or "UTC")
+        return pytz.utc.localize(self.scheduled_start).astimezone(tz).date()
+
+    def _get_route_days(self):
+        """``{technician: {date}}`` of the booked visits of ``self``."""
+        days = defaultdict(set)
+        for order in self:
+            if (
+                order.state in ACTIVE_STATES
+                and order.technician_id
+                and (order.scheduled_start)
+            ):
+                days[order.technician_id].add(order._get_route_day())
+        return _RouteDays(days)
+
+    @api.model
+    def _get_day_orders(self, days):
+        """``{(technician, date): orders in route order}`` for ``days``."""
+        result = defaultdict(lambda: self.browse())
+        for technician, dates in days.items():
+            bounds = [technician._get_day_bounds_utc(day) for day in dates]
+            orders = self.search(
+                [
+                    ("technician_id", "=", technician.id),
+                    ("state", "in", ACTIVE_STATES),
+                    ("scheduled_start", ">=", min(b for b, _e in bounds)),
+                    ("scheduled_start", "<", max(e for _b, e in bounds)),
+                ],
+                order="scheduled_start, id",
+            )
+            for order in orders:
+                day = order._get_route_day()
+                if day in dates:
+                    result[technician, day] |= order
+        return result
+
+    @api.model
+    def _refresh_routes(self, days):
+        """Compute the travel, idle time, stop number and warnings of every
+        booked visit of ``days`` (``{technician: {date}}``), with one travel
+        matrix per company. Run as superuser: these are figures of the
+        bookings, kept the same whatever the user who moved one."""
+        if not days:
+            return
+        Order = self.sudo()
+        by_day = Order._get_day_orders(days)
+        by_company = defaultdict(dict)
+        for (technician, day), orders in by_day.items():
+            by_company[technician.company_id][technician, day] = orders
+        for company, company_days in by_company.items():
+            partners = self.env["res.partner"].browse()
+            for (technician, _day), orders in company_days.items():
+                partners |= (
+                    technician.start_partner_id
+                    | technician.end_partner_id
+                    | orders.site_partner_id
+                )
+            located = partners.filtered(_has_coordinates)
+            points = {p: i for i, p in enumerate(located)}
+            matrix = company.sudo()._get_travel_matrix(
+                [(p.partner_latitude, p.partner_longitude) for p in located],
+                fallback=True,
+            )
+            for (technician, day), orders in company_days.items():
+                orders._write_route_figures(technician, day, points, matrix)
+
+    def _write_route_figures(self, technician, day, points, matrix):
+        """``self``: one technician-day's booked visits, in route order."""
+        stops = [technician.start_partner_id, *self.site_partner_id]
+        stops += [technician.end_partner_id]
+        blind = [p for p in stops if p not in points]
+        if blind:
+            self.write(
+                dict(
+                    ROUTE_FIGURES,
+                    schedule_warning=self.env._(
+                        "No coordinates for %s: travel not computed.",
+                        blind[0].display_name,
+                    ),
+                )
+            )
+            for sequence, order in enumerate(self, 1):
+                order.route_sequence = sequence
+            return
+        begin, end = technician._get_day_bounds_utc(day)
+        intervals = calendar_intervals_utc(technician.resource_calendar_id, begin, end)
+        shift = route_planner.Shift(
+            technician_id=technician.id,
+            day=day,
+            intervals=tuple(intervals),
+            start_point=points[technician.start_partner_id],
+            end_point=points[technician.end_partner_id],
+        )
+        figures = route_planner.evaluate_route(
+            shift,
+            [
+                (o.id, points[o.site_partner_id], o.scheduled_start, o.scheduled_end)
+                for o in self
+            ],
+            matrix,
+        )
+        previous = technician.start_partner_id
+        for order, figure in zip(self, figures, strict=True):
+            warnings = []
+            if not figure["reachable"]:
+                warnings.append(
+                    self.env._(
+                        "Cannot arrive in time: %(minutes)s min of travel from "
+                        "%(place)s.",
+                        minutes=round(figure["travel_minutes"]),
+                        place=previous.display_name,
+                    )
+                )
+            if (order.window_start and order.scheduled_start < order.window_start) or (
+                order.window_end and order.scheduled_start > order.window_end
+            ):
+                warnings.append(
+                    self.env._("Starts outside the customer's time window.")
+                )
+            if "home_in_time" in figure and not figure["home_in_time"]:
+                warnings.append(
+                    self.env._(
+                        "Back at %s after the end of the working day.",
+                        technician.end_partner_id.display_name,
+                    )
+                )
+            order.write(
+                {
+                    "route_sequence": figure["sequence"],
+                    "travel_minutes": figure["travel_minutes"],
+                    "travel_km": figure["travel_km"],
+                    "idle_minutes": figure["idle_minutes"],
+                    "return_minutes": figure.get("return_minutes", 0.0),
+                    "return_km": figure.get("return_km", 0.0),
+                    "schedule_warning": " ".join(warnings) or False,
+                }
+            )
+            previous = order.site_partner_id
+
+    def _trigger_geolocation(self):
+        """Ask the geolocation job to find the service addresses that have no
+        coordinates yet (OpenStreetMap, by Odoo's base_geolocalize)."""
+        if self.site_partner_id.filtered(lambda p: not _has_coordinates(p)):
+            cron = self.env.ref(
+                "crm_extension.ir_cron_geolocate_service_addresses",
+                raise_if_not_found=False,
+            )
+            if cron:
+                cron.sudo()._trigger()
+
+    @api.model
+    def _cron_geolocate_service_addresses(self, limit=50):
+        """Geolocate the service addresses of open orders that have no
+        coordinates, once a day at most per address."""
+        today = fields.Date.context_today(self)
+        partners = self.search(
+            [
+                ("state", "in", ("draft", "scheduled")),
+                ("site_partner_id.partner_latitude", "=", 0.0),
+                ("site_partner_id.partner_longitude", "=", 0.0),
+                "|",
+                ("site_partner_id.date_localization", "=", False),
+                ("site_partner_id.date_localization", "<", today),
+            ],
+            limit=limit,
+        ).site_partner_id
+        for partner in partners:
+            try:
+                with self.env.cr.savepoint():
+                    result = partner._geo_localize(
+                        partner.street,
+                        partner.zip,
+                        partner.city,
+                        partner.state_id.name,
+                        partner.country_id.name,
+                    )
+            except UserError as error:
+                _logger.warning("Geolocation of %s failed: %s", partner.id, error)
+                result = None
+            values = {"date_localization": today}
+            if result:
+                values.update(partner_latitude=result[0], partner_longitude=result[1])
+            partner.write(values)
 
     @api.model
     def api_request(self, vals):

@@ -1,10 +1,14 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+
+import pytz
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_compare, float_round
+
+from ..tools.working_time import calendar_intervals_utc
 
 
 class ServiceTechnician(models.Model):
@@ -22,6 +26,26 @@ class ServiceTechnician(models.Model):
         "res.partner",
         string="Home Base",
         help="Where the technician starts: its coordinates feed the travel estimate.",
+    )
+    start_partner_id = fields.Many2one(
+        "res.partner",
+        string="Day Starts At",
+        compute="_compute_route_partners",
+        store=True,
+        readonly=False,
+        help="Where the working day starts (home or depot): the first visit's "
+        "travel is counted from here. Default: the home base, else the "
+        "company's address.",
+    )
+    end_partner_id = fields.Many2one(
+        "res.partner",
+        string="Day Ends At",
+        compute="_compute_route_partners",
+        store=True,
+        readonly=False,
+        help="Where the working day ends: the technician must be back here by "
+        "the end of the shift. Default: the home base, else the company's "
+        "address.",
     )
     skill_ids = fields.Many2many("service.skill")
     zone_ids = fields.Many2many("service.zone", string="Zones")
@@ -50,6 +74,15 @@ class ServiceTechnician(models.Model):
             "This user is already a technician of the company.",
         )
     ]
+
+    @api.depends("partner_id", "company_id")
+    def _compute_route_partners(self):
+        for technician in self:
+            default = technician.partner_id or technician.company_id.partner_id
+            if not technician.start_partner_id:
+                technician.start_partner_id = default
+            if not technician.end_partner_id:
+                technician.end_partner_id = default
 
     def _compute_open_order_count(self):
         counts = dict(
@@ -280,6 +313,40 @@ class ServiceTechnician(models.Model):
         pickings.action_confirm()
         pickings.action_assign()
         return pickings.with_env(self.env)
+
+    def _get_day_bounds_utc(self, day):
+        """The technician's local ``day`` (its calendar's time zone) as naive
+        UTC (begin, end)."""
+        self.ensure_one()
+        tz = pytz.timezone(self.resource_calendar_id.tz or "UTC")
+        begin = tz.localize(datetime.combine(day, time.min))
+        end = tz.localize(datetime.combine(day + timedelta(days=1), time.min))
+        return (
+            begin.astimezone(pytz.utc).replace(tzinfo=None),
+            end.astimezone(pytz.utc).replace(tzinfo=None),
+        )
+
+    def _get_day_intervals(self, start, stop):
+        """``{technician: {local date: [(begin, end), ...]}}``: the working
+        intervals (naive UTC, calendar leaves and public holidays removed)
+        of each technician-day from ``start``'s day to ``stop``, one calendar
+        read per calendar."""
+        result = {}
+        for calendar, technicians in self.grouped("resource_calendar_id").items():
+            tz = pytz.timezone(calendar.tz or "UTC")
+            local_start = pytz.utc.localize(start).astimezone(tz)
+            day_start = tz.localize(datetime.combine(local_start.date(), time.min))
+            intervals = calendar_intervals_utc(
+                calendar, day_start.astimezone(pytz.utc).replace(tzinfo=None), stop
+            )
+            days = defaultdict(list)
+            for begin, end in intervals:
+                days[pytz.utc.localize(begin).astimezone(tz).date()].append(
+                    (begin, end)
+                )
+            for technician in technicians:
+                result[technician] = dict(days)
+        return result
 
     @api.model
     def _lock(self, technicians):

@@ -8,6 +8,7 @@ from . import test_portal_ticket_close
 from . import test_sla
 from . import test_service_order
 from . import test_auto_assign
+from . import test_route_planning
 from . import test_service_order_portal
 from . import test_access_matrix
 from . import test_translations

@@ -1,6 +1,6 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import random
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from freezegun import freeze_time
 
@@ -13,8 +13,9 @@ NOW = datetime(2026, 1, 5, 7, 0)  # Monday, before work
 
 @tagged("post_install", "-at_install")
 class TestAutoAssign(ServiceCommon):
-    """200 generated orders x 20 technicians: skills, zones, calendars and
-    no overlap all hold, and the same input gives the same result."""
+    """200 generated orders x 20 technicians: skills, zones, calendars,
+    travel between visits and no overlap all hold, and the same input gives
+    the same result."""
 
     @classmethod
     def setUpClass(cls):
@@ -50,10 +51,21 @@ class TestAutoAssign(ServiceCommon):
                 for i in range(1, 5)
             ]
         )
+        homes = cls.env["res.partner"].create(
+            [
+                {
+                    "name": f"Home {i:02d}",
+                    "partner_latitude": 48.80 + rng.random() * 0.15,
+                    "partner_longitude": 2.25 + rng.random() * 0.2,
+                }
+                for i in range(20)
+            ]
+        )
         cls.technicians = cls.env["service.technician"].create(
             [
                 {
                     "name": f"Tech {i:02d}",
+                    "partner_id": homes[i].id,
                     "skill_ids": [(6, 0, rng.sample(cls.skills.ids, 2))],
                     "zone_ids": [(6, 0, rng.sample(cls.zones.ids, 2))],
                     "resource_calendar_id": (
@@ -69,6 +81,8 @@ class TestAutoAssign(ServiceCommon):
                     "name": f"Site {i}",
                     "zip": f"{i % 4 + 1}{i:04d}",
                     "country_id": country.id,
+                    "partner_latitude": 48.80 + rng.random() * 0.15,
+                    "partner_longitude": 2.25 + rng.random() * 0.2,
                 }
                 for i in range(40)
             ]
@@ -118,8 +132,16 @@ class TestAutoAssign(ServiceCommon):
         by_tech = {}
         for order in assigned.sorted("scheduled_start"):
             previous = by_tech.get(order.technician_id.id)
-            if previous:
-                self.assertLessEqual(previous.scheduled_end, order.scheduled_start)
+            if previous and previous.scheduled_start.date() == (
+                order.scheduled_start.date()
+            ):
+                # the next visit leaves the time to drive there
+                self.assertLessEqual(
+                    previous.scheduled_end + timedelta(minutes=order.travel_minutes),
+                    order.scheduled_start,
+                )
+                self.assertEqual(order.route_sequence, previous.route_sequence + 1)
+            self.assertFalse(order.schedule_warning)
             by_tech[order.technician_id.id] = order
         # urgent orders are served first: none waits behind a low-priority one
         urgent_last = max(

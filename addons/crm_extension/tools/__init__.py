@@ -1,2 +1,1 @@
 from . import working_time
-from . import dispatch_solver
