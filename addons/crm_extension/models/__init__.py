@@ -20,4 +20,5 @@ from . import rating_rating
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import resource_calendar_leaves
 from . import sale_order

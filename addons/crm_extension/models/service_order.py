@@ -11,7 +11,6 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools.misc import format_date
 
 from ..tools import route_planner
-from ..tools.working_time import calendar_intervals_utc
 
 _logger = logging.getLogger(__name__)
 
@@ -471,28 +470,24 @@ class ServiceOrder(models.Model):
                 )
 
     def _check_working_hours(self):
-        by_calendar = defaultdict(lambda: self.browse())
+        start = min(self.mapped("scheduled_start"))
+        stop = max(self.mapped("scheduled_end"))
+        intervals = self.technician_id._get_work_intervals(start, stop)
         for order in self:
-            by_calendar[order.technician_id.resource_calendar_id] |= order
-        for calendar, orders in by_calendar.items():
-            start = min(orders.mapped("scheduled_start"))
-            stop = max(orders.mapped("scheduled_end"))
-            intervals = calendar_intervals_utc(calendar, start, stop)
-            for order in orders:
-                inside = any(
-                    begin <= order.scheduled_start and order.scheduled_end <= end
-                    for begin, end in intervals
-                )
-                if not inside:
-                    raise ValidationError(
-                        self.env._(
-                            "%(order)s is outside %(technician)s's working hours "
-                            "(%(calendar)s).",
-                            order=order.name,
-                            technician=order.technician_id.name,
-                            calendar=calendar.name,
-                        )
+            inside = any(
+                begin <= order.scheduled_start and order.scheduled_end <= end
+                for begin, end in intervals[order.technician_id]
+            )
+            if not inside:
+                raise ValidationError(
+                    self.env._(
+                        "%(order)s is outside %(technician)s's working hours "
+                        "(%(calendar)s) or during their time off.",
+                        order=order.name,
+                        technician=order.technician_id.name,
+                        calendar=order.technician_id.resource_calendar_id.name,
                     )
+                )
 
     @api.model
     def _check_schedule_values(self, vals):
@@ -1036,7 +1031,7 @@ class ServiceOrder(models.Model):
                 order.route_sequence = sequence
             return
         begin, end = technician._get_day_bounds_utc(day)
-        intervals = calendar_intervals_utc(technician.resource_calendar_id, begin, end)
+        intervals = technician._get_work_intervals(begin, end)[technician]
         shift = route_planner.Shift(
             technician_id=technician.id,
             day=day,

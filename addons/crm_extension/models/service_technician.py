@@ -8,7 +8,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_compare, float_round
 
-from ..tools.working_time import calendar_intervals_utc
+from ..tools.working_time import resource_intervals_utc
 
 
 class ServiceTechnician(models.Model):
@@ -55,6 +55,16 @@ class ServiceTechnician(models.Model):
         default=lambda self: self.env.company.resource_calendar_id,
         required=True,
     )
+    resource_id = fields.Many2one(
+        "resource.resource",
+        readonly=True,
+        copy=False,
+        ondelete="restrict",
+        help="Carries the technician's time off for the working calendar.",
+    )
+    leave_ids = fields.One2many(
+        "resource.calendar.leaves", "technician_id", string="Time Off"
+    )
     van_location_id = fields.Many2one(
         "stock.location",
         domain="[('usage', '=', 'internal')]",
@@ -83,6 +93,41 @@ class ServiceTechnician(models.Model):
                 technician.start_partner_id = default
             if not technician.end_partner_id:
                 technician.end_partner_id = default
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        return super().create(vals_list)._ensure_resource()
+
+    def write(self, vals):
+        res = super().write(vals)
+        if {"name", "resource_calendar_id", "company_id"} & set(vals):
+            for technician in self.filtered("resource_id"):
+                technician.resource_id.sudo().write(technician._get_resource_values())
+        return res
+
+    def _get_resource_values(self):
+        self.ensure_one()
+        return {
+            "name": self.name,
+            "calendar_id": self.resource_calendar_id.id,
+            "tz": self.resource_calendar_id.tz or "UTC",
+            "company_id": self.company_id.id,
+        }
+
+    def _ensure_resource(self):
+        """Give each technician of ``self`` the ``resource.resource`` that
+        holds its time off (technicians made before it existed get one on
+        first use). Returns ``self``."""
+        missing = self.filtered(lambda technician: not technician.resource_id)
+        if missing:
+            resources = (
+                self.env["resource.resource"]
+                .sudo()
+                .create([tech._get_resource_values() for tech in missing])
+            )
+            for technician, resource in zip(missing, resources, strict=True):
+                technician.sudo().resource_id = resource
+        return self
 
     def _compute_open_order_count(self):
         counts = dict(
@@ -326,25 +371,38 @@ class ServiceTechnician(models.Model):
             end.astimezone(pytz.utc).replace(tzinfo=None),
         )
 
+    def _get_work_intervals(self, start, stop):
+        """``{technician: [(begin, end), ...]}``: the working intervals
+        between two naive UTC datetimes, as naive UTC pairs, with the
+        calendar's leaves, public holidays and the technician's own time off
+        removed. One calendar read per calendar."""
+        self._ensure_resource()
+        result = {}
+        for calendar, technicians in self.grouped("resource_calendar_id").items():
+            by_resource = resource_intervals_utc(
+                calendar, start, stop, technicians.resource_id
+            )
+            for technician in technicians:
+                result[technician] = by_resource[technician.resource_id.id]
+        return result
+
     def _get_day_intervals(self, start, stop):
         """``{technician: {local date: [(begin, end), ...]}}``: the working
-        intervals (naive UTC, calendar leaves and public holidays removed)
-        of each technician-day from ``start``'s day to ``stop``, one calendar
-        read per calendar."""
+        intervals (see ``_get_work_intervals``) of each technician-day from
+        ``start``'s day, in the calendar's time zone, to ``stop``."""
         result = {}
         for calendar, technicians in self.grouped("resource_calendar_id").items():
             tz = pytz.timezone(calendar.tz or "UTC")
             local_start = pytz.utc.localize(start).astimezone(tz)
             day_start = tz.localize(datetime.combine(local_start.date(), time.min))
-            intervals = calendar_intervals_utc(
-                calendar, day_start.astimezone(pytz.utc).replace(tzinfo=None), stop
-            )
-            days = defaultdict(list)
-            for begin, end in intervals:
-                days[pytz.utc.localize(begin).astimezone(tz).date()].append(
-                    (begin, end)
-                )
-            for technician in technicians:
+            begin = day_start.astimezone(pytz.utc).replace(tzinfo=None)
+            for technician, intervals in technicians._get_work_intervals(
+                begin, stop
+            ).items():
+                days = defaultdict(list)
+                for interval in intervals:
+                    local = pytz.utc.localize(interval[0]).astimezone(tz)
+                    days[local.date()].append(interval)
                 result[technician] = dict(days)
         return result
 

@@ -495,6 +495,30 @@ class TestRoutePlanning(ServiceCommon):
             )
         self.assertFalse(Company.search([("name", "=", "Bad Co")]))
 
+    def test_time_off_is_never_planned(self):
+        self.env["resource.calendar.leaves"].create(
+            {
+                "name": "Training",
+                "technician_id": self.tech_gas.id,
+                "date_from": at(5, 0),
+                "date_to": at(5, 23, 59),
+            }
+        )
+        gas = self._orders(3)
+        electric = self._orders(2, self.electric)
+        self._assign(gas | electric)
+        self.assertFalse(self._day(self.tech_gas, 5))
+        self.assertEqual({o.scheduled_start.day for o in gas}, {6})
+        # the colleague on the same calendar still works on Monday
+        self.assertEqual({o.scheduled_start.day for o in electric}, {5})
+        by_hand = self._order(
+            self.sites[0], technician_id=self.tech_gas.id, scheduled_start=at(5, 9)
+        )
+        self._assert_refused(
+            ValidationError, "during their time off", by_hand.action_schedule
+        )
+        self.assertEqual(by_hand.state, "draft")
+
     def test_technician_day_starts_at_home_by_default(self):
         self.assertEqual(self.tech_gas.start_partner_id, self.home)
         self.assertEqual(self.tech_gas.end_partner_id, self.home)

@@ -46,12 +46,7 @@ def working_hours_between(intervals, start, stop):
     return total / 3600.0
 
 
-def calendar_intervals_utc(calendar, start, stop):
-    """Working intervals of an Odoo ``resource.calendar`` (leaves and public
-    holidays removed) between two naive UTC datetimes, as naive UTC pairs."""
-    intervals = calendar._work_intervals_batch(
-        pytz.utc.localize(start), pytz.utc.localize(stop)
-    )[False]
+def _naive_utc(intervals):
     return [
         (
             begin.astimezone(pytz.utc).replace(tzinfo=None),
@@ -59,3 +54,21 @@ def calendar_intervals_utc(calendar, start, stop):
         )
         for begin, end, _meta in intervals
     ]
+
+
+def calendar_intervals_utc(calendar, start, stop):
+    """Working intervals of an Odoo ``resource.calendar`` (leaves and public
+    holidays removed) between two naive UTC datetimes, as naive UTC pairs."""
+    intervals = calendar._work_intervals_batch(
+        pytz.utc.localize(start), pytz.utc.localize(stop)
+    )[False]
+    return _naive_utc(intervals)
+
+
+def resource_intervals_utc(calendar, start, stop, resources):
+    """``{resource id: intervals}``: as :func:`calendar_intervals_utc`, with
+    each ``resources`` record's own leaves removed too."""
+    batch = calendar._work_intervals_batch(
+        pytz.utc.localize(start), pytz.utc.localize(stop), resources=resources
+    )
+    return {resource.id: _naive_utc(batch[resource.id]) for resource in resources}
