@@ -1106,7 +1106,8 @@ def plan(
             missing = [it for it in planned if it.index not in placed]
             stats["repair_dropped"] = len(dropped)
             left = _relocations(problem, _greedy(problem, missing))
-    left = _priority_swaps(problem, left)
+    # moves may have made room: what still fits goes in, as it is
+    left = _greedy(problem, _priority_swaps(problem, left))
     left += [item for item in problem.items if not item.candidates]
     result = _assemble(problem, left, started)
     result.stats.update(stats)
