@@ -1,12 +1,13 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""Property tests of the auto-assign solver (plain Python, hypothesis).
+"""Property tests of the route planner (plain Python, hypothesis).
 
-Random technicians (skills, zones, working intervals with busy periods) and
-random orders: every assignment respects skills, zone, working time, existing
-bookings and other assignments, and the same input gives the same output."""
+Random technician-days (one or two working intervals, days off, distinct
+start and end points, fixed visits) and random visits (eligibility, windows,
+earliest starts, deadlines, priorities) on a plane where a distance unit
+takes a minute: every plan is drivable, keeps the fixed visits, uses only
+eligible technicians, and the same input gives the same plan."""
 
 import importlib.util
-import itertools
 import pathlib
 import sys
 from datetime import datetime, timedelta
@@ -14,96 +15,297 @@ from datetime import datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-PATH = (
-    pathlib.Path(__file__).resolve().parent.parent
-    / "addons/crm_extension/tools/dispatch_solver.py"
-)
-spec = importlib.util.spec_from_file_location("dispatch_solver_props", PATH)
-solver = importlib.util.module_from_spec(spec)
-sys.modules["dispatch_solver_props"] = solver
-spec.loader.exec_module(solver)
-
-BASE = datetime(2026, 1, 5)
+TOOLS = pathlib.Path(__file__).resolve().parent.parent / "addons/crm_extension/tools"
 
 
-@st.composite
-def technicians(draw):
-    count = draw(st.integers(1, 6))
-    result = []
-    for tech_id in range(1, count + 1):
-        days = draw(st.sets(st.integers(0, 6), min_size=1, max_size=5))
-        start_hour = draw(st.integers(6, 10))
-        length = draw(st.integers(2, 9))
-        intervals = [
-            (
-                BASE + timedelta(days=d, hours=start_hour),
-                BASE + timedelta(days=d, hours=start_hour + length),
-            )
-            for d in sorted(days)
-        ]
-        busy_day = draw(st.sampled_from(sorted(days)))
-        busy = [
-            (
-                BASE + timedelta(days=busy_day, hours=start_hour + 1),
-                BASE + timedelta(days=busy_day, hours=start_hour + 2),
-            )
-        ]
-        result.append(
-            solver.Technician(
-                id=tech_id,
-                skills=frozenset(draw(st.sets(st.integers(1, 4), max_size=4))),
-                zones=frozenset(draw(st.sets(st.integers(1, 3), max_size=3))),
-                intervals=intervals,
-                busy=busy,
-            )
-        )
-    return result
+def _load(name):
+    spec = importlib.util.spec_from_file_location(
+        f"crm_ext_props_{name}", TOOLS / f"{name}.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+travel = _load("travel")
+planner = _load("route_planner")
+MONDAY = datetime(2026, 1, 5)
+ITERATIONS = 40  # small budgets: the properties hold for any budget
 
 
 @st.composite
-def orders(draw):
-    count = draw(st.integers(1, 25))
-    return [
-        solver.Order(
-            id=order_id,
-            duration=timedelta(minutes=draw(st.sampled_from([30, 60, 90, 120, 240]))),
-            priority=draw(st.integers(0, 3)),
-            deadline=BASE + timedelta(hours=draw(st.integers(0, 7 * 24))),
-            earliest=BASE + timedelta(hours=draw(st.integers(0, 48))),
-            skills=frozenset(draw(st.sets(st.integers(1, 4), max_size=2))),
-            zone=draw(st.one_of(st.none(), st.integers(1, 3))),
+def instances(draw):
+    n_techs = draw(st.integers(1, 3))
+    n_days = draw(st.integers(1, 2))
+    coords = st.tuples(st.integers(0, 40), st.integers(0, 40))
+    points = []
+
+    def point():
+        points.append(draw(coords))
+        return len(points) - 1
+
+    shifts, fixed_id = [], 10_000
+    for tech in range(1, n_techs + 1):
+        home = point()
+        for offset in range(n_days):
+            if draw(st.integers(0, 5)) == 0:
+                continue  # a day off
+            day = MONDAY + timedelta(days=offset)
+            begin = draw(st.integers(7, 9))
+            if draw(st.booleans()):
+                lunch = draw(st.integers(11, 12))
+                intervals = (
+                    (day + timedelta(hours=begin), day + timedelta(hours=lunch)),
+                    (
+                        day
+                        + timedelta(
+                            hours=lunch, minutes=draw(st.sampled_from((30, 60)))
+                        ),
+                        day + timedelta(hours=draw(st.integers(15, 17))),
+                    ),
+                )
+            else:
+                intervals = (
+                    (
+                        day + timedelta(hours=begin),
+                        day + timedelta(hours=draw(st.integers(12, 17))),
+                    ),
+                )
+            fixed = ()
+            if draw(st.integers(0, 3)) == 0:
+                first_start, first_end = intervals[0]
+                latest = first_end - timedelta(minutes=30)
+                start = min(
+                    first_start + timedelta(minutes=draw(st.integers(60, 150))), latest
+                )
+                end = min(
+                    start + timedelta(minutes=draw(st.sampled_from((30, 60)))),
+                    first_end,
+                )
+                fixed_id += 1
+                fixed = (
+                    planner.FixedVisit(
+                        order_id=fixed_id, point=point(), start=start, end=end
+                    ),
+                )
+            end_point = home if draw(st.booleans()) else point()
+            shifts.append(
+                planner.Shift(
+                    technician_id=tech,
+                    day=day.date(),
+                    intervals=intervals,
+                    start_point=home,
+                    end_point=end_point,
+                    fixed=fixed,
+                )
+            )
+    visits = []
+    for order_id in range(1, draw(st.integers(0, 14)) + 1):
+        duration = timedelta(minutes=draw(st.sampled_from((15, 30, 45, 60, 90, 120))))
+        extra = {}
+        if draw(st.integers(0, 3)) == 0:
+            start = MONDAY + timedelta(
+                days=draw(st.integers(0, n_days - 1)), hours=draw(st.integers(7, 15))
+            )
+            extra["window_start"] = start
+            extra["window_end"] = start + timedelta(
+                minutes=draw(st.sampled_from((0, 30, 120)))
+            )
+        if draw(st.booleans()):
+            extra["earliest"] = MONDAY + timedelta(hours=draw(st.integers(0, 30)))
+        if draw(st.booleans()):
+            extra["deadline"] = MONDAY + timedelta(hours=draw(st.integers(8, 40)))
+        visits.append(
+            planner.Visit(
+                order_id=order_id,
+                point=point(),
+                duration=duration,
+                # now and then a technician without shifts, or nobody
+                technician_ids=frozenset(
+                    draw(st.sets(st.integers(1, n_techs + 1), max_size=n_techs))
+                    if draw(st.integers(0, 5)) == 0
+                    else draw(st.sets(st.integers(1, n_techs), min_size=1))
+                ),
+                priority=draw(st.integers(0, 3)),
+                **extra,
+            )
         )
-        for order_id in range(1, count + 1)
-    ]
+    matrix = travel.euclidean_matrix(points)
+    return shifts, visits, matrix
 
 
-@settings(max_examples=150, deadline=None)
-@given(technicians(), orders())
-def test_assignments_respect_every_constraint(techs, jobs):
-    result = solver.solve(techs, jobs)
-    by_id = {tech.id: tech for tech in techs}
-    jobs_by_id = {job.id: job for job in jobs}
-    assert set(result.assigned) | set(result.unassigned) == set(jobs_by_id)
-    assert not set(result.assigned) & set(result.unassigned)
-    booked = {tech.id: list(tech.busy) for tech in techs}
-    for job_id, (tech_id, start, end) in result.assigned.items():
-        job, tech = jobs_by_id[job_id], by_id[tech_id]
-        assert job.skills <= tech.skills
-        assert job.zone is None or job.zone in tech.zones
-        assert end - start == job.duration
-        assert start >= job.earliest
-        assert any(begin <= start and end <= stop for begin, stop in tech.intervals)
-        booked[tech_id].append((start, end))
-    for periods in booked.values():
-        periods.sort()
-        for (_s1, e1), (s2, _e2) in itertools.pairwise(periods):
-            assert e1 <= s2, "two bookings of one technician overlap"
+def assert_feasible(shifts, visits, matrix, plan):
+    by_id = {visit.order_id: visit for visit in visits}
+    fixed_ids = {f.order_id for s in shifts for f in s.fixed}
+    # every visit is planned or left out with a reason, never both; a fixed
+    # visit is never left out (it is listed on the days that get new visits)
+    assert set(plan.stops) - fixed_ids | set(plan.unassigned) == set(by_id)
+    assert not set(plan.stops) & set(plan.unassigned)
+    assert set(plan.unassigned.values()) <= {
+        planner.REASON_NO_CAPACITY,
+        planner.REASON_NO_TECHNICIAN,
+    }
+    seen = set()
+    for shift in shifts:
+        fixed = {f.order_id: f for f in shift.fixed}
+        stops = sorted(
+            (
+                s
+                for s in plan.stops.values()
+                if s.technician_id == shift.technician_id and s.day == shift.day
+            ),
+            key=lambda s: (s.start, s.end),
+        )
+        # fixed visits untouched, on their own shift
+        for order_id, f in fixed.items():
+            stop = plan.stops.get(order_id)
+            if stop is None:
+                assert not stops, "a day with new visits lists its fixed ones"
+                continue
+            assert (stop.technician_id, stop.day) == (shift.technician_id, shift.day)
+            assert (stop.start, stop.end) == (f.start, f.end)
+        entries = []
+        for stop in stops:
+            seen.add(stop.order_id)
+            if stop.order_id in fixed:
+                entries.append(
+                    (stop.order_id, fixed[stop.order_id].point, stop.start, stop.end)
+                )
+                continue
+            visit = by_id[stop.order_id]
+            assert shift.technician_id in visit.technician_ids
+            assert stop.end - stop.start == visit.duration
+            if visit.window_start is not None:
+                assert visit.window_start <= stop.start <= visit.window_end
+            if visit.earliest is not None:
+                assert stop.start >= visit.earliest
+            # inside one working interval of the shift
+            assert any(b <= stop.start and stop.end <= e for b, e in shift.intervals)
+            entries.append((stop.order_id, visit.point, stop.start, stop.end))
+        # the travel from the previous stop (or the start point) fits in the gap
+        previous_point = shift.start_point
+        previous_end = shift.intervals[0][0]
+        for order_id, point, start, end in entries:
+            gap = (start - previous_end).total_seconds() / 60.0
+            assert gap + 1e-6 >= matrix.minutes[previous_point][point], order_id
+            previous_point, previous_end = point, end
+        if entries:
+            back = matrix.minutes[previous_point][shift.end_point]
+            assert (
+                previous_end + timedelta(minutes=back - 1e-6) <= shift.intervals[-1][1]
+            )
+            rows = planner.evaluate_route(shift, entries, matrix)
+            assert all(r["reachable"] and r["in_interval"] for r in rows)
+            assert rows[-1]["home_in_time"]
+        # sequences follow the time order
+        assert [s.sequence for s in stops] == list(range(1, len(stops) + 1))
+    assert seen == set(plan.stops)
+    # a visit without any eligible technician's shift is left out for that
+    shift_techs = {s.technician_id for s in shifts if s.intervals}
+    for visit in visits:
+        if not visit.technician_ids & shift_techs:
+            assert plan.unassigned[visit.order_id] == planner.REASON_NO_TECHNICIAN
 
 
-@settings(max_examples=50, deadline=None)
-@given(technicians(), orders())
-def test_same_input_same_output(techs, jobs):
-    first = solver.solve(techs, jobs)
-    second = solver.solve(list(reversed(techs)), list(reversed(jobs)))
-    assert first.assigned == second.assigned
-    assert first.unassigned == second.unassigned
+def assert_nothing_left_fits(shifts, visits, matrix, plan):
+    """A visit left out for capacity has no free slot in the plan: no gap
+    between two stops (or the start and end points) takes it with a minute
+    to spare, on any eligible shift, without moving another stop."""
+    by_id = {visit.order_id: visit for visit in visits}
+    point = {v.order_id: v.point for v in visits}
+    point.update({f.order_id: f.point for s in shifts for f in s.fixed})
+    margin = timedelta(minutes=1)
+    for order_id, reason in plan.unassigned.items():
+        if reason != planner.REASON_NO_CAPACITY:
+            continue
+        visit = by_id[order_id]
+        for shift in shifts:
+            if shift.technician_id not in visit.technician_ids:
+                continue
+            stops = sorted(
+                (
+                    s
+                    for s in plan.stops.values()
+                    if s.technician_id == shift.technician_id and s.day == shift.day
+                ),
+                key=lambda s: s.start,
+            )
+            if not stops:
+                stops = sorted(
+                    (
+                        planner.Stop(
+                            f.order_id, 0, shift.day, f.start, f.end, 0, 0, 0, 0
+                        )
+                        for f in shift.fixed
+                    ),
+                    key=lambda s: s.start,
+                )
+            before = [(shift.start_point, shift.intervals[0][0])]
+            before += [(point[s.order_id], s.end) for s in stops]
+            after = [(point[s.order_id], s.start) for s in stops]
+            after += [(shift.end_point, shift.intervals[-1][1])]
+            for (from_point, free), (to_point, busy) in zip(before, after, strict=True):
+                arrive = free + timedelta(
+                    minutes=matrix.minutes[from_point][visit.point]
+                )
+                for begin, end in shift.intervals:
+                    start = max(
+                        arrive,
+                        begin,
+                        visit.earliest or begin,
+                        visit.window_start or begin,
+                    )
+                    start += margin
+                    finish = start + visit.duration
+                    home = finish + timedelta(
+                        minutes=matrix.minutes[visit.point][to_point]
+                    )
+                    fits = (
+                        finish <= end
+                        and home + margin <= busy
+                        and (visit.window_end is None or start <= visit.window_end)
+                    )
+                    assert not fits, (order_id, shift.technician_id, shift.day, start)
+
+
+def signature(plan):
+    return (
+        {
+            k: (s.technician_id, s.day, s.start, s.end, s.sequence)
+            for k, s in plan.stops.items()
+        },
+        dict(plan.unassigned),
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(instances())
+def test_every_plan_is_drivable(instance):
+    shifts, visits, matrix = instance
+    plan = planner.plan(shifts, visits, matrix, max_iterations=ITERATIONS)
+    assert_feasible(shifts, visits, matrix, plan)
+    assert_nothing_left_fits(shifts, visits, matrix, plan)
+
+
+@settings(max_examples=25, deadline=None)
+@given(instances())
+def test_the_construction_pass_alone_is_drivable(instance):
+    shifts, visits, matrix = instance
+    plan = planner.plan(shifts, visits, matrix, engine="greedy")
+    assert_feasible(shifts, visits, matrix, plan)
+    assert_nothing_left_fits(shifts, visits, matrix, plan)
+
+
+@settings(max_examples=15, deadline=None)
+@given(instances())
+def test_same_input_same_plan(instance):
+    shifts, visits, matrix = instance
+    first = planner.plan(shifts, visits, matrix, max_iterations=ITERATIONS)
+    second = planner.plan(
+        list(reversed(shifts)),
+        list(reversed(visits)),
+        matrix,
+        max_iterations=ITERATIONS,
+    )
+    assert signature(first) == signature(second)

@@ -159,7 +159,12 @@ def test_travel_separates_consecutive_visits():
     plan = planner.plan(shifts, visits, matrix, max_iterations=300)
     stops = sorted(plan.stops.values(), key=lambda stop: stop.start)
     assert len(stops) >= 2
+    point = {v.order_id: v.point for v in visits}
+    point.update({f.order_id: f.point for s in shifts for f in s.fixed})
     for before, after in itertools.pairwise(stops):
-        assert after.travel_minutes > 0
+        expected = matrix.minutes[point[before.order_id]][point[after.order_id]]
+        assert after.travel_minutes == pytest.approx(expected)
+        if point[before.order_id] != point[after.order_id]:
+            assert after.travel_minutes > 0
         gap = (after.start - before.end).total_seconds() / 60.0
         assert gap + 1e-6 >= after.travel_minutes

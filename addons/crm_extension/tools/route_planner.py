@@ -19,14 +19,24 @@ Model
 - Time is handled in whole seconds; a travel time is rounded up to the next
   second, so a plan is never tighter than the matrix says.
 
+Search
+------
+A construction pass (most urgent first, and within a priority the visits
+bound to one day first; a visit left out may take the place of one that fits
+elsewhere) gives a starting solution. The whole run is then handed to PyVRP
+as one problem (see :class:`_Model`): a vehicle per segment, a break as a
+client pinned to its hours, eligibility as load dimensions. The search is
+deterministic: a fixed seed and an iteration budget, or ``time_limit``
+seconds when given. Its routes are rescheduled with the real intervals; a
+visit that no longer fits goes back to the construction pass.
+
 Objective (lexicographic in spirit)
 -----------------------------------
 1. priority: each visit is optional with a prize that grows 4-fold per
-   priority level and outweighs any detour, so work is left out only when the
-   capacity is short, and then the lowest priorities first;
-2. SLA lateness: a visit that can finish by its deadline (the construction
-   pass found a way) must finish by it; the others are planned as early as
-   possible;
+   priority level and outweighs ten hours of travel, so work is left out
+   only when the capacity is short, and then the lowest priorities first;
+2. SLA lateness: the deadline is soft; a visit that ends after it earns
+   half a prize less (an on-time and a late alternative, one at most);
 3. travel time;
 4. balanced workload: a small cost per second a route runs beyond the
    average share of the work.
@@ -47,7 +57,15 @@ REASON_NO_CAPACITY = "no_capacity"
 REASON_NO_TECHNICIAN = "no_technician"  # no eligible technician has a shift
 
 _EPS_MINUTES = 1e-6
-TRAVEL_COST = 100  # per second of travel; 1 per second of imbalance
+# PyVRP costs: TRAVEL_COST per second of travel, 1 per second of imbalance;
+# a visit's prize outweighs ten hours of travel and grows 4-fold per level;
+# a late visit earns LATE_COST less than an on-time one
+TRAVEL_COST = 50
+PRIZE_UNIT = TRAVEL_COST * 36000
+LATE_COST = PRIZE_UNIT // 2
+ELIGIBILITY_UNIT = 16  # load units of a visit in an eligibility dimension
+PENALTY_UPDATES = 50  # candidates between two penalty updates
+NEIGHBOURS = 40  # granular neighbourhood of the local search
 _INF = 1 << 60
 
 
@@ -186,13 +204,20 @@ class _Problem:
             points.update(f.point for f in shift.fixed)
         self.points = sorted(points)
         self.loc = {p: i for i, p in enumerate(self.points)}
-        # travel in whole seconds, rounded up, over the points in use only
-
+        # travel in whole seconds, rounded up, over the points in use only,
+        # block by block (thousands of points: no full-size temporaries)
         index = numpy.array(self.points, dtype=numpy.int64)
-        seconds = numpy.asarray(matrix.minutes, dtype=float)[numpy.ix_(index, index)]
-        self.travel = numpy.ceil(seconds * 60.0 - 1e-7).astype(numpy.int64)
-        numpy.maximum(self.travel, 0, out=self.travel)
-        self.travel_list = self.travel.tolist()
+        minutes = numpy.asarray(matrix.minutes)
+        size = len(index)
+        self.travel = numpy.empty((size, size), dtype=numpy.int32)
+        for first in range(0, size, 512):
+            rows = index[first : first + 512]
+            block = minutes[rows[:, None], index[None, :]] * 60.0 - 1e-7
+            numpy.ceil(block, out=block)
+            numpy.maximum(block, 0, out=block)
+            self.travel[first : first + 512] = block
+        # rows as memoryviews: fast scalar reads, no copy
+        self.travel_list = [memoryview(row) for row in self.travel]
         self._build_segments()
         self._build_visits()
 
@@ -409,10 +434,10 @@ def _insert(segment, item, pos, new_starts):
     segment.work += item.duration
 
 
-def _best_insertion(problem, item):
+def _best_insertion(problem, item, segments=None):
     travel = problem.travel_list
     best = None
-    for segment in item.candidates:
+    for segment in item.candidates if segments is None else segments:
         if (
             segment.intervals[-1][1] - segment.intervals[0][0] - segment.work
             < item.duration
@@ -443,11 +468,14 @@ def _best_insertion(problem, item):
 
 
 def _greedy(problem, items):
-    """Insert ``items`` (most urgent first) at their cheapest feasible place."""
+    """Insert ``items`` (most urgent first, and within a priority the ones
+    bound to one day, which have no other choice) at their cheapest feasible
+    place."""
     order = sorted(
         items,
         key=lambda it: (
             -it.prize_level,
+            it.late - it.early > 86400,
             it.deadline if it.deadline is not None else _INF,
             it.late,
             it.visit.order_id,
@@ -628,6 +656,46 @@ def _priority_swaps(problem, left, budget=20000):
     return [problem.items[i] for i in sorted(left_set)]
 
 
+def _relocations(problem, left, budget=2_000_000):
+    """An unassigned visit takes the place of a visit that is not more urgent
+    and fits somewhere else, which moves there (most urgent and most bound
+    visits first, within a budget of insertion trials)."""
+    order = sorted(
+        left, key=lambda it: (-it.prize_level, it.late - it.early, it.visit.order_id)
+    )
+    still = []
+    for item in order:
+        placed = False
+        for segment in item.candidates:
+            if placed or budget <= 0:
+                break
+            for pos, other in enumerate(segment.route):
+                if other.prize_level > item.prize_level or len(other.candidates) < 2:
+                    continue
+                budget -= len(segment.route) + 1
+                rest = segment.route[:pos] + segment.route[pos + 1 :]
+                starts = schedule(problem, segment, rest)
+                if starts is None:
+                    continue
+                saved = segment.route, segment.starts, segment.work
+                segment.route, segment.starts = rest, starts
+                segment.work -= other.duration
+                best = _best_insertion(problem, item, [segment])
+                if best is not None:
+                    _insert(segment, item, best[2], best[3])
+                    budget -= sum(len(s.route) + 1 for s in other.candidates)
+                    moved = _best_insertion(problem, other)
+                    if moved is not None:
+                        _key, there, at, new = moved
+                        _insert(there, other, at, new)
+                        placed = True
+                        break
+                segment.route, segment.starts, segment.work = saved
+        if not placed:
+            still.append(item)
+    return still
+
+
 # ---------------------------------------------------------------- PyVRP
 
 
@@ -677,113 +745,329 @@ def _eligibility_dimensions(problem, items, vehicles):
     return dims, demand, capacity
 
 
+class _Model:
+    """The planning run as one PyVRP problem.
+
+    - every segment with working time is a vehicle (identical segments share
+      a vehicle type), from its start to its end anchor, inside
+      [depart, arrive_by];
+    - a break between two working intervals is a required client at a
+      location with no travel to or from it, pinned to the break's start and
+      lasting the break: a visit lies before or after it, never across;
+    - a visit is an optional client (one per point in time it may start)
+      whose prize grows 4-fold per priority level; a visit with a deadline is
+      two mutually exclusive clients: on time, and late for a smaller prize;
+    - eligibility is a set of load dimensions (see _eligibility_dimensions);
+    - cost: TRAVEL_COST per second of travel, 1 per second a route runs
+      beyond its share of the work (balance)."""
+
+    def __init__(self, problem, items, vehicles):
+        import pyvrp
+
+        self.problem = problem
+        self.items = items
+        dims, demand, capacity = _eligibility_dimensions(problem, items, vehicles)
+        self.dims = dims
+        size = len(problem.points)
+        anywhere = size  # the breaks' location
+        depot_locs = sorted(
+            {s.from_loc for s in vehicles} | {s.to_loc for s in vehicles}
+        )
+        depot_index = {loc: i for i, loc in enumerate(depot_locs)}
+        horizon = max(s.arrive_by for s in vehicles)
+        clients, self.client_item, groups = [], [], []
+        self.client_of = {}  # (item index, late) -> client index
+        zero = [0] * dims
+        for item in items:
+            load = [ELIGIBILITY_UNIT * q for q in demand.get(item.index, zero)]
+            prize = PRIZE_UNIT * 4**item.prize_level
+            late = min(item.late, horizon)
+            copies = []  # (late flag, tw_early, tw_late, prize)
+            if item.deadline is None or item.deadline - item.duration >= late:
+                copies.append((False, item.early, late, prize))
+            else:
+                on_time = item.deadline - item.duration
+                if on_time >= item.early:
+                    copies.append((False, item.early, on_time, prize))
+                copies.append(
+                    (True, max(item.early, on_time + 1), late, prize - LATE_COST)
+                )
+            if len(copies) > 1:
+                groups.append(
+                    pyvrp.ClientGroup([len(clients), len(clients) + 1], required=False)
+                )
+            for is_late, early, tw_late, gain in copies:
+                self.client_of[(item.index, is_late)] = len(clients)
+                self.client_item.append(item)
+                clients.append(
+                    pyvrp.Client(
+                        location=item.loc,
+                        delivery=load,
+                        service_duration=item.duration,
+                        tw_early=early,
+                        tw_late=max(tw_late, early),
+                        prize=gain,
+                        required=False,
+                        group=len(groups) - 1 if len(copies) > 1 else None,
+                    )
+                )
+        # balance: a route may run its share of the work, then pays per second
+        span = sum(s.arrive_by - s.depart for s in vehicles)
+        booked = sum(
+            (s.starts[-1] + s.route[-1].duration - s.depart) if s.route else 0
+            for s in vehicles
+        )
+        share = min(booked / span, 1.0) if span else 1.0
+        self.num_visits = len(clients)
+        types, self.type_segments, self.breaks = {}, [], {}
+        for segment in vehicles:
+            caps = capacity.get(segment.tech, zero) if dims else []
+            key = (
+                segment.from_loc,
+                segment.to_loc,
+                segment.depart,
+                segment.arrive_by,
+                tuple(segment.intervals),
+                tuple(caps),
+            )
+            if key not in types:
+                types[key] = len(self.type_segments)
+                self.type_segments.append([])
+            self.type_segments[types[key]].append(segment)
+            gaps = []
+            for (_b, end), (begin, _e) in itertools.pairwise(segment.intervals):
+                gaps.append(len(clients))
+                self.client_item.append(None)
+                clients.append(
+                    pyvrp.Client(
+                        location=anywhere,
+                        delivery=zero,
+                        service_duration=begin - end,
+                        tw_early=end,
+                        tw_late=end,
+                    )
+                )
+            self.breaks[segment.index] = gaps
+        vehicle_types = []
+        for key, members in zip(types, self.type_segments, strict=True):
+            from_loc, to_loc, depart, arrive_by, _intervals, caps = key
+            length = arrive_by - depart
+            nominal = int(length * share)
+            vehicle_types.append(
+                pyvrp.VehicleType(
+                    num_available=len(members),
+                    capacity=[ELIGIBILITY_UNIT * c for c in caps],
+                    start_depot=depot_index[from_loc],
+                    end_depot=depot_index[to_loc],
+                    tw_early=depart,
+                    tw_late=arrive_by,
+                    shift_duration=nominal,
+                    max_overtime=length - nominal,
+                    unit_distance_cost=TRAVEL_COST,
+                    unit_overtime_cost=1,
+                )
+            )
+        self.type_of = {
+            segment.index: t
+            for t, members in enumerate(self.type_segments)
+            for segment in members
+        }
+        travel = numpy.zeros((size + 1, size + 1), dtype=numpy.int64)
+        travel[:size, :size] = problem.travel
+        self.data = pyvrp.ProblemData(
+            locations=[pyvrp.Location(0.0, 0.0) for _ in range(size + 1)],
+            clients=clients,
+            depots=[pyvrp.Depot(location=loc) for loc in depot_locs],
+            vehicle_types=vehicle_types,
+            distance_matrices=[travel],
+            duration_matrices=[travel],
+            groups=groups,
+        )
+        self.vehicles = vehicles
+
+    def neighbours(self):
+        """Granular neighbourhood: for each visit client, the NEIGHBOURS
+        nearest clients that an eligible technician could visit next or just
+        before (travel plus the wait or the lateness between their windows,
+        as PyVRP measures it); a break has none and is no one's."""
+        from pyvrp import Activity, ActivityType
+
+        count = self.num_visits
+        items = self.client_item[:count]
+        clients = self.data.clients()[:count]
+        locs = numpy.array([c.location for c in clients], dtype=numpy.int64)
+        early = numpy.array([c.tw_early for c in clients], dtype=float)
+        late = numpy.array([c.tw_late for c in clients], dtype=float)
+        service = numpy.array([c.service_duration for c in clients], dtype=float)
+        techs = sorted({s.tech for s in self.vehicles})
+        column = {tech: i for i, tech in enumerate(techs)}
+        eligible = numpy.zeros((count, len(techs)), dtype=numpy.float32)
+        for row, item in enumerate(items):
+            for segment in item.candidates:
+                eligible[row, column[segment.tech]] = 1.0
+        travel = self.problem.travel
+        keep = min(NEIGHBOURS, count - 1)
+        activity = [
+            Activity(ActivityType.CLIENT, i) for i in range(len(self.client_item))
+        ]
+        answer = {activity[i]: [] for i in range(count, len(activity))}
+        for first in range(0, count, 256):
+            rows = slice(first, min(first + 256, count))
+            there = travel[locs[rows, None], locs[None, :]].astype(float)
+            back = travel[locs[None, :], locs[rows, None]].astype(float)
+            forward = (
+                there
+                + 0.2
+                * numpy.maximum(
+                    early[None, :] - service[rows, None] - there - late[rows, None], 0
+                )
+                + numpy.maximum(
+                    early[rows, None] + service[rows, None] + there - late[None, :], 0
+                )
+            )
+            backward = (
+                back
+                + 0.2
+                * numpy.maximum(
+                    early[rows, None] - service[None, :] - back - late[None, :], 0
+                )
+                + numpy.maximum(
+                    early[None, :] + service[None, :] + back - late[rows, None], 0
+                )
+            )
+            proximity = numpy.minimum(forward, backward)
+            proximity[(eligible[rows] @ eligible.T) == 0] = numpy.inf
+            proximity[
+                numpy.arange(proximity.shape[0]), numpy.arange(first, rows.stop)
+            ] = numpy.inf
+            if keep <= 0:
+                nearest = numpy.zeros((proximity.shape[0], 0), dtype=numpy.int64)
+            else:
+                nearest = numpy.argpartition(proximity, keep - 1, axis=1)[:, :keep]
+            for offset, candidates in enumerate(nearest):
+                row = proximity[offset]
+                ranked = sorted(
+                    (c for c in candidates.tolist() if row[c] < numpy.inf),
+                    key=lambda c: (row[c], c),
+                )
+                answer[activity[first + offset]] = [activity[c] for c in ranked]
+        return answer
+
+    def solution(self):
+        """The segments' current routes as a PyVRP solution."""
+        import pyvrp
+
+        routes = []
+        for segment in self.vehicles:
+            gaps = self.breaks[segment.index]
+            if not segment.route and not gaps:
+                continue
+            visits, pending = (
+                [],
+                list(
+                    zip(
+                        [
+                            end
+                            for (_b, end), _n in itertools.pairwise(segment.intervals)
+                        ],
+                        gaps,
+                        strict=True,
+                    )
+                ),
+            )
+            for item, start in zip(segment.route, segment.starts, strict=True):
+                while pending and pending[0][0] <= start:
+                    visits.append(pending.pop(0)[1])
+                late = item.deadline is not None and (
+                    start + item.duration > item.deadline
+                )
+                visits.append(self.client_of[(item.index, late)])
+            visits += [client for _at, client in pending]
+            routes.append(pyvrp.Route(self.data, visits, self.type_of[segment.index]))
+        return pyvrp.Solution(self.data, routes)
+
+    def routes(self, solution):
+        """Segment index -> items in route order."""
+        used = [0] * len(self.type_segments)
+        answer = {}
+        for route in solution.routes():
+            vt = route.vehicle_type()
+            segment = self.type_segments[vt][used[vt]]
+            used[vt] += 1
+            answer[segment.index] = [
+                self.client_item[a.idx]
+                for a in route
+                if a.is_client() and self.client_item[a.idx] is not None
+            ]
+        return answer
+
+
+def _solve(data, neighbours, stop, seed, initial):
+    """pyvrp.solve with the model's neighbourhood, penalty bounds that fit
+    its prizes, and an exhaustive local search of the starting solution."""
+    from pyvrp import (
+        IteratedLocalSearch,
+        PenaltyManager,
+        PenaltyParams,
+    )
+    from pyvrp._pyvrp import RandomNumberGenerator
+    from pyvrp.search import (
+        OPERATORS,
+        LocalSearch,
+        PerturbationManager,
+        PerturbationParams,
+    )
+
+    rng = RandomNumberGenerator(seed=seed)
+    search = LocalSearch(
+        data, rng, neighbours, PerturbationManager(PerturbationParams())
+    )
+    for op in OPERATORS:
+        if op.supports(data):
+            search.add_operator(op(data))
+    # a second of time warp, or one visit on an ineligible technician, costs
+    # the largest prize at first: the search starts on the feasible side
+    top = float(max((c.prize for c in data.clients()), default=PRIZE_UNIT))
+    params = PenaltyParams(
+        solutions_between_updates=PENALTY_UPDATES,
+        min_penalty=1.0,
+        max_penalty=4 * top,
+    )
+    manager = PenaltyManager(
+        ([top / ELIGIBILITY_UNIT] * data.num_load_dimensions, top, top), params
+    )
+    improved = search(initial, manager.cost_evaluator(), exhaustive=True)
+    if improved.is_feasible():
+        initial = improved
+    algorithm = IteratedLocalSearch(data, manager, search, initial)
+    return algorithm.run(stop, collect_stats=False, display=False)
+
+
 def _pyvrp_search(problem, items, seed, max_iterations, time_limit):
-    """Improve the construction pass's routes with PyVRP's iterated local
-    search; returns the routes per segment, or None when PyVRP finds
-    nothing feasible."""
-    import pyvrp
+    """Solve the whole run with PyVRP from the construction pass's routes;
+    returns (routes per segment, iterations, load dimensions), or None when
+    PyVRP finds nothing feasible."""
     from pyvrp.stop import MaxIterations, MaxRuntime
 
     vehicles = [s for s in problem.segments if s.intervals]
     if not vehicles or not items:
         return None
-    dims, demand, capacity = _eligibility_dimensions(problem, items, vehicles)
-    depot_locs = sorted({s.from_loc for s in vehicles} | {s.to_loc for s in vehicles})
-    depot_index = {loc: i for i, loc in enumerate(depot_locs)}
-    on_time = {}
-    for segment in vehicles:
-        for item, start in zip(segment.route, segment.starts, strict=True):
-            if item.deadline is not None and start + item.duration <= item.deadline:
-                on_time[item.index] = item.deadline - item.duration
-    horizon = max(s.arrive_by for s in vehicles)
-    # costs: TRAVEL_COST per second of travel, 1 per second a route runs
-    # beyond its share of the work (balance, the last criterion); a prize
-    # outweighs a day of travel and is 4 times the prize of the level below
-    prize_unit = TRAVEL_COST * 86400
-    clients, client_items = [], []
-    for item in items:
-        late = min(item.late, on_time.get(item.index, _INF), horizon)
-        clients.append(
-            pyvrp.Client(
-                location=item.loc,
-                delivery=demand.get(item.index, [0] * dims),
-                service_duration=item.duration,
-                tw_early=item.early,
-                tw_late=max(late, item.early),
-                prize=prize_unit * 4**item.prize_level,
-                required=False,
-            )
-        )
-        client_items.append(item)
-    client_of = {item.index: i for i, item in enumerate(client_items)}
-    span = sum(s.arrive_by - s.depart for s in vehicles)
-    booked = sum(
-        (s.starts[-1] + s.route[-1].duration - s.depart) if s.route else 0
-        for s in vehicles
-    )
-    share = min(booked / span, 1.0) if span else 1.0
-    vehicle_types = []
-    for segment in vehicles:
-        length = segment.arrive_by - segment.depart
-        nominal = int(length * share)
-        vehicle_types.append(
-            pyvrp.VehicleType(
-                num_available=1,
-                capacity=capacity.get(segment.tech, [0] * dims) if dims else [],
-                start_depot=depot_index[segment.from_loc],
-                end_depot=depot_index[segment.to_loc],
-                tw_early=segment.depart,
-                tw_late=segment.arrive_by,
-                shift_duration=nominal,
-                max_overtime=length - nominal,
-                unit_distance_cost=TRAVEL_COST,
-                unit_overtime_cost=1,
-            )
-        )
-    size = len(problem.points)
-    data = pyvrp.ProblemData(
-        locations=[pyvrp.Location(0.0, 0.0) for _ in range(size)],
-        clients=clients,
-        depots=[pyvrp.Depot(location=loc) for loc in depot_locs],
-        vehicle_types=vehicle_types,
-        distance_matrices=[problem.travel],
-        duration_matrices=[problem.travel],
-    )
-    routes = [
-        pyvrp.Route(data, [client_of[item.index] for item in segment.route], v)
-        for v, segment in enumerate(vehicles)
-        if segment.route
-    ]
-    initial = pyvrp.Solution(data, routes)
+    model = _Model(problem, items, vehicles)
     if time_limit:
         stop = MaxRuntime(float(time_limit))
     else:
         stop = MaxIterations(int(max_iterations or _default_iterations(len(items))))
-    result = pyvrp.solve(
-        data,
-        stop,
-        seed=seed,
-        collect_stats=False,
-        display=False,
-        initial_solution=initial,
-    )
-    best = result.best
-    if not best.is_feasible():
+    result = _solve(model.data, model.neighbours(), stop, seed, model.solution())
+    if not result.best.is_feasible():
         return None
-    answer = {}
-    for route in best.routes():
-        segment = vehicles[route.vehicle_type()]
-        answer[segment.index] = [
-            client_items[activity.idx] for activity in route if activity.is_client()
-        ]
-    return answer, result.num_iterations, dims
+    return model.routes(result.best), result.num_iterations, model.dims
 
 
 def _default_iterations(count):
-    """An iteration budget, not a clock: the same input gives the same plan."""
-    if count <= 200:
-        return 20000
-    return max(int(2_000_000 / count), 500)
+    """An iteration budget, not a clock: the same input gives the same plan.
+    An iteration costs about linear time in the size of the run; the
+    exhaustive search of the start does most of the work on large runs."""
+    return int(min(3000, max(100, 3_000_000 // count**1.5)))
 
 
 # ---------------------------------------------------------------- entry point
@@ -808,7 +1092,7 @@ def plan(
     started = _time.perf_counter()
     problem = _Problem(shifts, visits, matrix)
     planned = [item for item in problem.items if item.candidates]
-    left = _greedy(problem, planned)
+    left = _relocations(problem, _greedy(problem, planned))
     stats = {"engine": engine, "greedy_assigned": len(planned) - len(left)}
     if engine == "pyvrp" and planned:
         found = _pyvrp_search(problem, planned, seed, max_iterations, time_limit)
@@ -821,8 +1105,9 @@ def plan(
             placed = {it.index for seg in problem.segments for it in seg.route}
             missing = [it for it in planned if it.index not in placed]
             stats["repair_dropped"] = len(dropped)
-            left = _greedy(problem, missing)
-    left = _priority_swaps(problem, left)
+            left = _relocations(problem, _greedy(problem, missing))
+    # moves may have made room: what still fits goes in, as it is
+    left = _greedy(problem, _priority_swaps(problem, left))
     left += [item for item in problem.items if not item.candidates]
     result = _assemble(problem, left, started)
     result.stats.update(stats)
