@@ -91,6 +91,7 @@ class CustomerEquipment(models.Model):
         "crm.lead",
         string="Replacement Opportunity",
         copy=False,
+        groups="sales_team.group_sale_salesman",
         index="btree_not_null",
         ondelete="set null",
     )

@@ -51,14 +51,14 @@ class ResPartner(models.Model):
         help="Charged parts and labour of done service orders.",
     )
     service_cost = fields.Monetary(
-        groups="base.group_user",
+        groups="crm_extension.group_service_user,sales_team.group_sale_salesman",
         compute="_compute_service_value",
         currency_field="currency_id",
         help="Cost of the parts and labour used on done service orders, "
         "warranty work included.",
     )
     service_margin = fields.Monetary(
-        groups="base.group_user",
+        groups="crm_extension.group_service_user,sales_team.group_sale_salesman",
         compute="_compute_service_value",
         currency_field="currency_id",
     )

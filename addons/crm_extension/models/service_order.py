@@ -138,24 +138,42 @@ class ServiceOrder(models.Model):
     map_url = fields.Char(compute="_compute_map_url")
     color = fields.Integer(related="technician_id.color")
     line_ids = fields.One2many("service.order.line", "order_id", string="Parts")
-    move_ids = fields.One2many("stock.move", "service_order_id", readonly=True)
-    move_count = fields.Integer(compute="_compute_move_count")
+    move_ids = fields.One2many(
+        "stock.move",
+        "service_order_id",
+        readonly=True,
+        groups="stock.group_stock_user",
+    )
+    move_count = fields.Integer(
+        compute="_compute_move_count", groups="stock.group_stock_user"
+    )
     currency_id = fields.Many2one(related="company_id.currency_id")
     amount_charged = fields.Monetary(
         compute="_compute_amounts",
         store=True,
         help="What the customer is billed: the chargeable lines.",
     )
+    # internal figures: never read by customers or technicians
     amount_cost = fields.Monetary(
         compute="_compute_amounts",
         store=True,
+        groups="crm_extension.group_service_user",
         help="The cost of every line used, warranty lines included.",
     )
-    amount_margin = fields.Monetary(compute="_compute_amounts", store=True)
-    invoice_ids = fields.Many2many(
-        "account.move", compute="_compute_invoice_ids", string="Invoices"
+    amount_margin = fields.Monetary(
+        compute="_compute_amounts",
+        store=True,
+        groups="crm_extension.group_service_user",
     )
-    invoice_count = fields.Integer(compute="_compute_invoice_ids")
+    invoice_ids = fields.Many2many(
+        "account.move",
+        compute="_compute_invoice_ids",
+        compute_sudo=True,
+        string="Invoices",
+        groups="crm_extension.group_service_user",
+        help="Customer invoices and vendor warranty claims of the order.",
+    )
+    invoice_count = fields.Integer(compute="_compute_invoice_ids", compute_sudo=True)
 
     _sql_constraints = [
         (
@@ -750,7 +768,9 @@ class ServiceOrder(models.Model):
         """Parts covered by a supplier's warranty: one draft vendor credit
         note per order and vendor, at cost, to claim them back."""
         vals_list, claimed = [], []
-        for order in self:
+        # the vendors and claims are internal: read as superuser, the
+        # caller's access to the order was checked by the action
+        for order in self.sudo():
             lines = order.line_ids.filtered(
                 lambda line: (
                     line.warranty_vendor_id

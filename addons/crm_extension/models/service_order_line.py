@@ -104,20 +104,37 @@ class ServiceOrderLine(models.Model):
     price_subtotal = fields.Monetary(
         string="Charged", compute="_compute_amounts", store=True
     )
-    cost_amount = fields.Monetary(string="Cost", compute="_compute_amounts", store=True)
+    # internal figures: never read by customers or technicians
+    cost_amount = fields.Monetary(
+        string="Cost",
+        compute="_compute_amounts",
+        store=True,
+        groups="crm_extension.group_service_user",
+    )
     warranty_vendor_id = fields.Many2one(
         "res.partner",
         compute="_compute_warranty_vendor_id",
         store=True,
         readonly=False,
+        groups="crm_extension.group_service_user",
         help="The supplier whose warranty covers this part: a draft vendor "
         "credit note claims its cost when the order is done.",
     )
-    move_ids = fields.One2many("stock.move", "service_line_id", readonly=True)
+    move_ids = fields.One2many(
+        "stock.move",
+        "service_line_id",
+        readonly=True,
+        groups="stock.group_stock_user",
+    )
     sale_line_id = fields.Many2one(
         "sale.order.line", readonly=True, copy=False, index="btree_not_null"
     )
-    warranty_claim_id = fields.Many2one("account.move", readonly=True, copy=False)
+    warranty_claim_id = fields.Many2one(
+        "account.move",
+        readonly=True,
+        copy=False,
+        groups="crm_extension.group_service_user",
+    )
 
     _sql_constraints = [
         (
