@@ -4,7 +4,7 @@ from datetime import timedelta
 from urllib.parse import quote_plus
 
 from odoo import Command, api, fields, models, tools
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..tools import dispatch_solver
 from ..tools.working_time import calendar_intervals_utc
@@ -23,6 +23,33 @@ ORDER_STATES = [
     ("done", "Done"),
     ("cancelled", "Cancelled"),
 ]
+# what only dispatchers change on an order; technicians change the state
+# through the actions (which mark their writes with STATE_ACTION: a context
+# value no RPC caller can send)
+DISPATCH_FIELDS = {
+    "name",
+    "partner_id",
+    "site_partner_id",
+    "ticket_id",
+    "sale_order_id",
+    "sale_line_id",
+    "feedback_id",
+    "equipment_id",
+    "service_type",
+    "location_type",
+    "required_skill_ids",
+    "zone_id",
+    "priority",
+    "technician_id",
+    "duration_hours",
+    "date_deadline",
+    "scheduled_start",
+    "scheduled_end",
+    "company_id",
+    "external_ref",
+}
+STATE_FIELDS = {"state", "date_started", "date_done"}
+STATE_ACTION = object()
 
 
 class ServiceOrder(models.Model):
@@ -366,6 +393,24 @@ class ServiceOrder(models.Model):
                         )
                     )
 
+    @api.constrains("sale_order_id", "partner_id", "company_id")
+    def _check_sale_order_id(self):
+        for order in self.filtered("sale_order_id"):
+            sale = order.sale_order_id.sudo()
+            if (
+                sale.partner_id.commercial_partner_id != order.commercial_partner_id
+                or sale.company_id != order.company_id
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(order)s: the billing sale order must be one of "
+                        "%(customer)s's orders in %(company)s.",
+                        order=order.name,
+                        customer=order.commercial_partner_id.display_name,
+                        company=order.company_id.name,
+                    )
+                )
+
     @api.model
     def _check_schedule_values(self, vals):
         start, end = vals.get("scheduled_start"), vals.get("scheduled_end")
@@ -391,15 +436,70 @@ class ServiceOrder(models.Model):
 
     def write(self, vals):
         self._check_schedule_values(vals)
+        state_action = self.env.context.get("crm_ext_state_action") is STATE_ACTION
+        if self._crm_ext_is_technician():
+            self._check_technician_values(vals, state_action)
         if "signature" in vals and vals["signature"] and "signed_on" not in vals:
             vals["signed_on"] = fields.Datetime.now()
-        res = super().write(vals)
+        # the marker stops here: nothing the write triggers inherits it
+        records = (
+            self.with_context(crm_ext_state_action=False) if state_action else self
+        )
+        res = super(ServiceOrder, records).write(vals)
         if "technician_id" in vals:
             # the parts now come from the new technician's van
             self.filtered(
                 lambda o: o.state in ACTIVE_STATES
             ).line_ids._stock_lines()._rereserve()
         return res
+
+    @api.model
+    def _crm_ext_is_technician(self):
+        """A technician only (Service Technician without Service User)."""
+        user = self.env.user
+        return (
+            not self.env.su
+            and user.has_group("crm_extension.group_service_technician")
+            and not user.has_group("crm_extension.group_service_user")
+        )
+
+    def _check_technician_values(self, vals, state_action=False):
+        """Technicians write the work done, the signature and notes, and move
+        the state through the actions; the customer, the schedule and the
+        billing stay with dispatchers (a value left as it is passes)."""
+        restricted = set(vals) & (DISPATCH_FIELDS | STATE_FIELDS)
+        if state_action:
+            restricted -= STATE_FIELDS
+        for fname in sorted(restricted):
+            field = self._fields[fname]
+            for order in self:
+                current = field.convert_to_write(order[fname], order)
+                given = field.convert_to_write(
+                    field.convert_to_record(
+                        field.convert_to_cache(vals[fname], order, validate=False),
+                        order,
+                    ),
+                    order,
+                )
+                if current == given:
+                    continue
+                if fname in STATE_FIELDS:
+                    message = self.env._(
+                        "Technicians move %(order)s through its buttons (start, "
+                        "done, cancel), not by writing its %(field)s. Ask a "
+                        "dispatcher if the order is in the wrong state.",
+                        order=order.name,
+                        field=field._description_string(self.env),
+                    )
+                else:
+                    message = self.env._(
+                        "Technicians record the work, the parts and the signature: "
+                        "the %(field)s of %(order)s is set by the dispatchers. Ask a "
+                        "dispatcher to change it.",
+                        field=field._description_string(self.env),
+                        order=order.name,
+                    )
+                raise AccessError(message)
 
     def _check_parts_editable(self):
         locked = self.filtered(lambda o: o.state in ("done", "cancelled"))
@@ -441,18 +541,20 @@ class ServiceOrder(models.Model):
                 )
             )
         self.line_ids._reserve()
-        self.write({"state": "scheduled"})
+        self._write_state({"state": "scheduled"})
         return True
 
     def action_start(self):
         self._check_state(("scheduled",), self.env._("start"))
-        self.write({"state": "in_progress", "date_started": fields.Datetime.now()})
+        self._write_state(
+            {"state": "in_progress", "date_started": fields.Datetime.now()}
+        )
         return True
 
     def action_done(self):
         self._check_state(("in_progress",), self.env._("finish"))
         self.line_ids._consume()
-        self.write({"state": "done", "date_done": fields.Datetime.now()})
+        self._write_state({"state": "done", "date_done": fields.Datetime.now()})
         self._bill_lines()
         self._claim_warranty()
         self.filtered(
@@ -467,13 +569,17 @@ class ServiceOrder(models.Model):
     def action_cancel(self):
         self._check_state(("draft", "scheduled", "in_progress"), self.env._("cancel"))
         self.line_ids._cancel_moves()
-        self.write({"state": "cancelled"})
+        self._write_state({"state": "cancelled"})
         return True
 
     def action_reset_draft(self):
         self._check_state(("cancelled",), self.env._("reset"))
-        self.write({"state": "draft"})
+        self._write_state({"state": "draft"})
         return True
+
+    def _write_state(self, vals):
+        """The state actions' write: technicians may move the state only so."""
+        return self.with_context(crm_ext_state_action=STATE_ACTION).write(vals)
 
     def action_open_map(self):
         self.ensure_one()

@@ -2,7 +2,7 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL, float_compare, float_is_zero
 
@@ -13,6 +13,18 @@ LINE_TYPES = [("part", "Part"), ("labour", "Labour")]
 BILLING_FIELDS = {"sale_line_id", "warranty_claim_id"}
 # what the reserved stock moves depend on
 STOCK_FIELDS = {"product_id", "lot_id", "quantity", "product_uom_id", "location_id"}
+# what a technician (without Service User) records on the lines of their
+# orders; the price, the billing and the stock source stay with dispatchers
+TECHNICIAN_FIELDS = {
+    "order_id",
+    "sequence",
+    "line_type",
+    "product_id",
+    "lot_id",
+    "quantity",
+    "quantity_used",
+    "product_uom_id",
+}
 
 
 class ServiceOrderLine(models.Model):
@@ -278,6 +290,45 @@ class ServiceOrderLine(models.Model):
                     )
                 )
 
+    @api.constrains("price_unit")
+    def _check_price_unit(self):
+        negative = self.filtered(
+            lambda line: line.currency_id.compare_amounts(line.price_unit, 0) < 0
+        )
+        if negative:
+            raise ValidationError(
+                self.env._(
+                    "%(product)s: the unit price cannot be negative (%(price)s). "
+                    "Bill a discount or a credit note instead.",
+                    product=negative[0].product_id.display_name,
+                    price=negative[0].price_unit,
+                )
+            )
+
+    @api.constrains("location_id", "order_id")
+    def _check_location_id(self):
+        """Parts come from the technician's van or from a location of the
+        order's company warehouses, nowhere else."""
+        for line in self.filtered("location_id"):
+            location = line.location_id.sudo()
+            van = line.order_id.technician_id.sudo().van_location_id
+            in_van = van and location.parent_path.startswith(van.parent_path)
+            in_warehouse = (
+                location.usage == "internal"
+                and location.warehouse_id.company_id == line.order_id.company_id
+            )
+            if not (in_van or in_warehouse):
+                raise ValidationError(
+                    self.env._(
+                        "%(order)s: %(product)s must come from the technician's van "
+                        "or a warehouse of %(company)s, not from %(location)s.",
+                        order=line.order_id.name,
+                        product=line.product_id.display_name,
+                        company=line.order_id.company_id.name,
+                        location=location.display_name,
+                    )
+                )
+
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
@@ -287,6 +338,9 @@ class ServiceOrderLine(models.Model):
             [vals["order_id"] for vals in vals_list if vals.get("order_id")]
         )
         orders._check_parts_editable()
+        if self.env["service.order"]._crm_ext_is_technician():
+            for vals in vals_list:
+                self._check_technician_values(vals)
         lines = super().create(vals_list)
         lines.filtered(lambda line: line.order_id.state in ACTIVE_STATES)._reserve()
         return lines
@@ -294,6 +348,9 @@ class ServiceOrderLine(models.Model):
     def write(self, vals):
         if set(vals) - BILLING_FIELDS:
             self.order_id._check_parts_editable()
+        if self.env["service.order"]._crm_ext_is_technician():
+            for line in self:
+                line._check_technician_values(vals)
         res = super().write(vals)
         if STOCK_FIELDS & set(vals):
             self.filtered(
@@ -305,6 +362,45 @@ class ServiceOrderLine(models.Model):
         self.order_id._check_parts_editable()
         self._cancel_moves()
         return super().unlink()
+
+    def _check_technician_values(self, vals):
+        """A technician records the parts and labour used; any other value
+        must be the one already there or the one the line computes itself
+        (the web client sends those back), else an AccessError."""
+        restricted = set(vals) - TECHNICIAN_FIELDS
+        if not restricted:
+            return
+        origin = {
+            fname: self[fname]
+            for fname in TECHNICIAN_FIELDS
+            if self and fname != "sequence"
+        }
+        draft = self.new(
+            {
+                **origin,
+                **{fname: vals[fname] for fname in set(vals) & TECHNICIAN_FIELDS},
+            }
+        )
+        for fname in sorted(restricted):
+            field = self._fields.get(fname)
+            if field is None:
+                continue  # the ORM names unknown fields itself
+            # compared as superuser: some of these fields are not readable
+            # by technicians at all
+            if (self and _same_value(self.sudo(), fname, vals[fname])) or (
+                _same_value(draft.sudo(), fname, vals[fname])
+            ):
+                continue
+            order = self.order_id or draft.order_id
+            raise AccessError(
+                self.env._(
+                    "Technicians record the parts used, their lots and quantities: "
+                    "the %(field)s of %(order)s is set by the dispatchers. Ask a "
+                    "dispatcher to change it.",
+                    field=field._description_string(self.env),
+                    order=order.name,
+                )
+            )
 
     # ------------------------------------------------------------------
     # Stock
@@ -550,3 +646,20 @@ class ServiceOrderLine(models.Model):
             "product_uom": self.product_uom_id.id,
             "price_unit": self.price_unit,
         }
+
+
+def _same_value(record, fname, value):
+    """Whether ``value`` (as given to write) is ``record``'s value of ``fname``."""
+    field = record._fields[fname]
+    if field.type in ("one2many", "many2many"):
+        return False
+    given = field.convert_to_record(
+        field.convert_to_cache(value, record, validate=False), record
+    )
+    if field.type == "many2one":
+        return given.id == record[fname].id
+    if field.type == "monetary":
+        return not record.currency_id.compare_amounts(given or 0.0, record[fname])
+    if field.type == "float":
+        return float_compare(given or 0.0, record[fname], precision_digits=6) == 0
+    return given == record[fname]

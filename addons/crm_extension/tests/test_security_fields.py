@@ -1,7 +1,11 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo.exceptions import AccessError
+from contextlib import contextmanager
+
+from odoo import Command
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
+from .common import at
 from .test_service_parts import ServicePartsCommon
 
 # internal figures of orders and lines, read by service users and managers only
@@ -9,8 +13,19 @@ ORDER_SECRETS = ("amount_cost", "amount_margin", "invoice_ids")
 LINE_SECRETS = ("cost_amount", "warranty_vendor_id", "warranty_claim_id")
 
 
+class RefusalMixin:
+    @contextmanager
+    def assertRefused(self, exception, regex):
+        """The call raises ``exception`` with a message matching ``regex``,
+        and whatever it wrote is rolled back (unlike assertRaisesRegex)."""
+        with self.assertRaises(exception) as caught:
+            yield caught
+        self.assertRegex(caught.exception.args[0], regex)
+        self.env.invalidate_all()
+
+
 @tagged("post_install", "-at_install")
-class TestFieldGroups(ServicePartsCommon):
+class TestFieldGroups(RefusalMixin, ServicePartsCommon):
     """Cost, margin and warranty claims never reach customers or technicians,
     whatever they call: read, search_read, fields_get or a search domain."""
 
@@ -51,7 +66,7 @@ class TestFieldGroups(ServicePartsCommon):
                 self.assertFalse(set(LINE_SECRETS) & set(line_rows[0]))
                 self.assertIn("price_unit", line_rows[0])
                 for field_name in ORDER_SECRETS:
-                    with self.assertRaisesRegex(AccessError, field_name):
+                    with self.assertRefused(AccessError, field_name):
                         orders.browse(self.order.id).read([field_name])
                 for field_name in LINE_SECRETS:
                     with self.assertRaises(AccessError):
@@ -101,3 +116,168 @@ class TestFieldGroups(ServicePartsCommon):
             .get_view(view_type="form")["arch"]
         )
         self.assertIn('name="amount_cost"', arch)
+
+
+@tagged("post_install", "-at_install")
+class TestTechnicianWrites(RefusalMixin, ServicePartsCommon):
+    """Technicians record work, parts used, lots and signatures on their own
+    orders; prices, billing, stock sources and customers stay with
+    dispatchers, whatever the technician sends over RPC."""
+
+    DISPATCHERS = r"is set by the dispatchers\. Ask a dispatcher to change it\."
+
+    def setUp(self):
+        super().setUp()
+        self.order = self._order(
+            [
+                {"product_id": self.gasket.id, "quantity": 4},
+                {"line_type": "labour", "product_id": self.labour.id},
+            ]
+        )
+        self.gasket_line, self.labour_line = self.order.line_ids
+        self.as_tech = self.order.with_user(self.technician_user)
+
+    def _line_state(self):
+        line = self.gasket_line
+        return (line.price_unit, line.chargeable, line.location_id, line.quantity)
+
+    def test_technician_cannot_change_price_billing_or_source(self):
+        before = self._line_state()
+        line = self.gasket_line.with_user(self.technician_user)
+        refused = {
+            "price_unit": 0.0,
+            "chargeable": False,
+            "location_id": self.warehouse.lot_stock_id.id,
+            "warranty_vendor_id": self.vendor.id,
+        }
+        for fname, value in refused.items():
+            with self.subTest(field=fname):
+                label = self.env["service.order.line"]._fields[fname].string
+                with self.assertRefused(
+                    AccessError, rf"the {label} of {self.order.name} {self.DISPATCHERS}"
+                ):
+                    line.write({fname: value, "quantity_used": 3})
+        self.env.invalidate_all()
+        self.assertEqual(self._line_state(), before)
+        self.assertEqual(self.gasket_line.quantity_used, 4)
+
+    def test_technician_cannot_change_customer_or_billing_order(self):
+        sale = self._create_sale_order()
+        for fname, value in (
+            ("sale_order_id", sale.id),
+            ("partner_id", self.other_customer.id),
+            ("technician_id", False),
+            ("scheduled_start", at(6, 9)),
+        ):
+            with self.subTest(field=fname):
+                label = self.env["service.order"]._fields[fname].string
+                with self.assertRefused(
+                    AccessError, rf"the {label} of {self.order.name} {self.DISPATCHERS}"
+                ):
+                    self.as_tech.write({fname: value, "work_done": "Fixed"})
+        self.env.invalidate_all()
+        self.assertFalse(self.order.sale_order_id)
+        self.assertEqual(self.order.partner_id, self.customer)
+        self.assertEqual(self.order.technician_id, self.tech)
+        self.assertFalse(self.order.work_done)
+
+    def test_technician_moves_the_state_through_the_buttons_only(self):
+        with self.assertRefused(
+            AccessError, rf"Technicians move {self.order.name} through its buttons"
+        ):
+            self.as_tech.write({"state": "done"})
+        self.assertEqual(self.order.state, "draft")
+        self.order.with_user(self.service_user).action_schedule()
+        self.as_tech.action_start()
+        self.assertEqual(self.order.state, "in_progress")
+
+    def test_technician_records_work_parts_lots_and_signature(self):
+        self.order.with_user(self.service_user).action_schedule()
+        self.as_tech.action_start()
+        self.as_tech.write(
+            {
+                "work_done": "Replaced the gasket",
+                "signature": "R0lGODlhAQABAAAAACw=",
+                "signed_by": "Alice Acme",
+                # what the web client sends back unchanged passes
+                "partner_id": self.customer.id,
+                "line_ids": [
+                    Command.update(self.gasket_line.id, {"quantity_used": 3}),
+                    Command.create(
+                        {
+                            "product_id": self.pump.id,
+                            "lot_id": self.pump_lots[0].id,
+                            # the values the form computed for the new line
+                            "price_unit": 100.0,
+                            "chargeable": True,
+                            "location_id": self.van.id,
+                        }
+                    ),
+                ],
+            }
+        )
+        self.as_tech.action_done()
+        self.assertEqual(self.order.state, "done")
+        self.assertEqual(self.gasket_line.quantity_used, 3)
+        pump_line = self.order.line_ids.filtered(lambda l: l.product_id == self.pump)
+        self.assertEqual(pump_line.location_id, self.van)
+        self.assertTrue(self.order.signed_on)
+
+    def test_technician_cannot_add_a_free_part(self):
+        lines = self.env["service.order.line"].with_user(self.technician_user)
+        label = lines._fields["price_unit"].string
+        with self.assertRefused(
+            AccessError, rf"the {label} of {self.order.name} {self.DISPATCHERS}"
+        ):
+            lines.create(
+                {
+                    "order_id": self.order.id,
+                    "product_id": self.gasket.id,
+                    "price_unit": 0.0,
+                }
+            )
+        self.assertEqual(len(self.order.line_ids), 2)
+
+    def test_negative_price_refused_for_everyone(self):
+        for user in (self.service_user, self.manager_user):
+            with (
+                self.subTest(user=user.login),
+                self.assertRefused(
+                    ValidationError, r"Gasket G5: the unit price cannot be negative"
+                ),
+            ):
+                self.gasket_line.with_user(user).price_unit = -5.0
+        self.env.invalidate_all()
+        self.assertEqual(self.gasket_line.price_unit, 12.0)
+
+    def test_source_location_is_the_van_or_the_warehouse(self):
+        self.gasket_line.location_id = self.warehouse.lot_stock_id  # allowed
+        outside = self.env["stock.location"].create(
+            {"name": "Somewhere else", "usage": "internal"}
+        )
+        for location in (outside, self.customer_location):
+            with (
+                self.subTest(location=location.name),
+                self.assertRefused(
+                    ValidationError,
+                    rf"{self.order.name}: Gasket G5 must come from the technician's "
+                    r"van or a warehouse of .*, not from",
+                ),
+            ):
+                self.gasket_line.with_user(self.service_user).location_id = location
+        self.env.invalidate_all()
+        self.assertEqual(self.gasket_line.location_id, self.warehouse.lot_stock_id)
+
+    def test_billing_sale_order_belongs_to_the_customer(self):
+        others = self._create_sale_order(partner=self.other_customer)
+        message = (
+            rf"{self.order.name}: the billing sale order must be one of "
+            r"Acme Repairs's orders"
+        )
+        with self.assertRefused(ValidationError, message):
+            self.order.with_user(self.service_user).sale_order_id = others
+        self.env.invalidate_all()
+        self.assertFalse(self.order.sale_order_id)
+        own = self._create_sale_order()
+        self.order.with_user(self.service_user).sale_order_id = own
+        self.assertEqual(self.order.sale_order_id, own)
