@@ -1,11 +1,13 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from contextlib import contextmanager
 
+from freezegun import freeze_time
+
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
-from .common import at
+from .common import ServiceCommon, at
 from .test_service_parts import ServicePartsCommon
 
 # internal figures of orders and lines, read by service users and managers only
@@ -281,3 +283,92 @@ class TestTechnicianWrites(RefusalMixin, ServicePartsCommon):
         own = self._create_sale_order()
         self.order.with_user(self.service_user).sale_order_id = own
         self.assertEqual(self.order.sale_order_id, own)
+
+
+@tagged("post_install", "-at_install")
+class TestSlaClock(RefusalMixin, ServiceCommon):
+    """The SLA clock runs by itself: users cannot rewrite it to hide a
+    breach, the module's own code and Service Managers can."""
+
+    CLOCK = r"The service level clock \(.*%s.*\) runs by itself: only Service Managers"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.team = cls.env["helpdesk.ticket.team"].create(
+            {"name": "Clock team", "user_id": cls.manager_user.id}
+        )
+        cls.wait_stage = cls.env["helpdesk.ticket.stage"].create(
+            {"name": "Waiting (clock)", "sequence": 50}
+        )
+        cls.policy = cls.env["service.sla.policy"].create(
+            {
+                "name": "Clock policy",
+                "team_ids": [Command.link(cls.team.id)],
+                "response_hours": 2,
+                "resolution_hours": 8,
+                "calendar_id": cls._create_utc_calendar().id,
+                "pause_stage_ids": [Command.link(cls.wait_stage.id)],
+            }
+        )
+
+    def _ticket(self):
+        return self.env["helpdesk.ticket"].create(
+            {
+                "name": "Late boiler",
+                "description": "No hot water",
+                "partner_id": self.customer_contact.id,
+                "team_id": self.team.id,
+                "user_id": self.technician_user.id,
+                "sla_start_date": at(5, 9),
+            }
+        )
+
+    def test_technician_and_service_user_cannot_rewrite_the_clock(self):
+        ticket = self._ticket()
+        deadline = ticket.sla_deadline
+        self.assertTrue(deadline)
+        cases = (
+            (self.technician_user, {"sla_paused_hours": 40.0}, "Paused"),
+            (self.technician_user, {"sla_start_date": at(9, 9)}, "SLA Start"),
+            (self.service_user, {"sla_status": "met"}, "SLA Status"),
+            (self.service_user, {"escalation_level": 0}, "Escalation Level"),
+        )
+        for user, vals, label in cases:
+            with self.subTest(user=user.login, vals=vals):
+                with self.assertRefused(AccessError, self.CLOCK % label):
+                    ticket.with_user(user).write(vals)
+                # a context key sent over RPC is not the module's code
+                with self.assertRefused(AccessError, self.CLOCK % label):
+                    ticket.with_user(user).with_context(crm_ext_sla_clock=True).write(
+                        vals
+                    )
+        self.assertEqual(ticket.sla_paused_hours, 0.0)
+        self.assertEqual(ticket.sla_start_date, at(5, 9))
+        self.assertEqual(ticket.sla_deadline, deadline)
+
+    def test_nobody_but_managers_creates_a_backdated_clock(self):
+        Feedback = self.env["customer.feedback"].with_user(self.technician_user)
+        vals = {"name": "Leak", "partner_id": self.customer.id}
+        with self.assertRefused(AccessError, self.CLOCK % "SLA Start"):
+            Feedback.create({**vals, "sla_start_date": at(30, 9)})
+        with self.assertRefused(AccessError, self.CLOCK % "SLA Start"):
+            Feedback.with_context(default_sla_start_date=at(30, 9)).create(vals)
+        self.assertFalse(self.env["customer.feedback"].search([("name", "=", "Leak")]))
+        feedback = Feedback.create(vals)
+        self.assertTrue(feedback.sla_start_date)
+
+    def test_the_module_pauses_the_clock_and_managers_correct_it(self):
+        ticket = self._ticket()
+        as_tech = ticket.with_user(self.technician_user)
+        with freeze_time(at(5, 10)):
+            as_tech.stage_id = self.wait_stage
+        self.assertEqual(ticket.sla_pause_start, at(5, 10))
+        with freeze_time(at(5, 13, 30)):
+            as_tech.stage_id = self.env["helpdesk.ticket.stage"].search(
+                [("closed", "=", False), ("id", "!=", self.wait_stage.id)], limit=1
+            )
+        self.assertEqual(ticket.sla_paused_hours, 2.5)
+        self.assertFalse(ticket.sla_pause_start)
+        ticket.with_user(self.manager_user).sla_paused_hours = 1.0
+        self.assertEqual(ticket.sla_paused_hours, 1.0)
