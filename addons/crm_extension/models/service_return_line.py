@@ -84,7 +84,9 @@ class ServiceReturnLine(models.Model):
             if line.lot_id:
                 asked[(line.move_id, line.lot_id)] += line.quantity
         for (move, lot), quantity in asked.items():
-            returnable = move._get_returnable_quantity(lot=lot)
+            returnable = move._get_returnable_quantity(
+                lot=lot, exclude_returns=self.return_id
+            )
             if (
                 float_compare(
                     quantity, returnable, precision_rounding=move.product_uom.rounding
@@ -97,16 +99,24 @@ class ServiceReturnLine(models.Model):
                 if lot
                 else quantity
             )
-            raise UserError(
-                self.env._(
-                    "%(product)s: %(what)s asked back but only %(left)s of "
-                    "%(delivery)s can still be returned.",
-                    product=move.product_id.display_name,
-                    what=what,
-                    left=returnable,
-                    delivery=move.picking_id.name or move.reference,
-                )
+            message = self.env._(
+                "%(product)s: %(what)s asked back but only %(left)s of "
+                "%(delivery)s can still be returned.",
+                product=move.product_id.display_name,
+                what=what,
+                left=returnable,
+                delivery=move.picking_id.name or move.reference,
             )
+            requested = move._get_requested_return_quantity(
+                lot=lot, exclude_returns=self.return_id
+            )
+            if requested:
+                message += " " + self.env._(
+                    "%s are already asked back in open return requests: confirm "
+                    "or cancel those first.",
+                    requested,
+                )
+            raise UserError(message)
 
     def _posted_invoices(self):
         """The posted customer invoices of the lines' sale lines."""

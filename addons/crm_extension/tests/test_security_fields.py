@@ -4,11 +4,12 @@ from contextlib import contextmanager
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import ServiceCommon, at
 from .test_service_parts import ServicePartsCommon
+from .test_service_return import ReturnDataMixin
 
 # internal figures of orders and lines, read by service users and managers only
 ORDER_SECRETS = ("amount_cost", "amount_margin", "invoice_ids")
@@ -372,3 +373,70 @@ class TestSlaClock(RefusalMixin, ServiceCommon):
         self.assertFalse(ticket.sla_pause_start)
         ticket.with_user(self.manager_user).sla_paused_hours = 1.0
         self.assertEqual(ticket.sla_paused_hours, 1.0)
+
+
+@tagged("post_install", "-at_install")
+class TestOpenReturnRequests(RefusalMixin, ReturnDataMixin, ServiceCommon):
+    """Open return requests count against what can still come back, so a
+    customer cannot file the same goods twice."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_return_data()
+        cls.move = cls.filter_line.move_ids
+        cls.Return = cls.env["service.return"]
+
+    def _returns(self):
+        return self.Return.search([("sale_order_id", "=", self.sale.id)])
+
+    def test_duplicate_portal_requests_are_refused(self):
+        first = self.Return._create_portal_request(
+            self.sale, {(self.move.id, 0): 2}, "Leaking"
+        )
+        with self.assertRefused(
+            ValidationError,
+            r"Water Filter: return between 0 and 1.0. 2.0 more are already asked "
+            r"back in an open return request.",
+        ):
+            self.Return._create_portal_request(
+                self.sale, {(self.move.id, 0): 2}, "Leaking again"
+            )
+        self.assertEqual(self._returns(), first)
+        second = self.Return._create_portal_request(
+            self.sale, {(self.move.id, 0): 1}, "The last one"
+        )
+        with self.assertRefused(
+            ValidationError,
+            r"Water Filter is already asked back in an open return request \(3.0\)",
+        ):
+            self.Return._create_portal_request(
+                self.sale, {(self.move.id, 0): 1}, "Once more"
+            )
+        self.assertEqual(self._returns(), first | second)
+        vals = self.sale._prepare_return_lines_vals()
+        self.assertNotIn(self.move.id, [v["move_id"] for v in vals])
+
+    def test_a_return_confirms_what_requests_leave(self):
+        request = self.Return._create_portal_request(
+            self.sale, {(self.move.id, 0): 2}, "Leaking"
+        )
+        ret = self.Return.with_user(self.service_user).create(
+            {"sale_order_id": self.sale.id, "outcome": "replacement"}
+        )
+        filter_line = ret.line_ids.filtered(lambda l: l.move_id == self.move)
+        self.assertEqual(filter_line.quantity, 1.0, "2 of 3 are requested")
+        filter_line.quantity = 3
+        with self.assertRefused(
+            UserError,
+            r"Water Filter: 3.0 asked back but only 1.0 of .* can still be returned. "
+            r"2.0 are already asked back in open return requests",
+        ):
+            ret.with_user(self.service_user).action_confirm()
+        self.assertEqual(ret.state, "draft")
+        self.assertFalse(ret.return_picking_id)
+        # the request itself is confirmed against what it asks
+        request.outcome = "replacement"
+        request.with_user(self.service_user).action_confirm()
+        self.assertEqual(request.state, "confirmed")
+        self.assertEqual(self.move._get_returnable_quantity(), 1.0)
