@@ -25,12 +25,18 @@ class CustomerEquipment(models.Model):
 
     _name = "customer.equipment"
     _description = "Customer Equipment"
+    _check_company_auto = True
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "partner_id, name, id"
 
     name = fields.Char(required=True, tracking=True)
     partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, index=True, tracking=True
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        tracking=True,
+        check_company=True,
     )
     commercial_partner_id = fields.Many2one(
         related="partner_id.commercial_partner_id", store=True, index=True
@@ -41,9 +47,14 @@ class CustomerEquipment(models.Model):
         compute="_compute_site_partner_id",
         store=True,
         readonly=False,
+        check_company=True,
     )
-    product_id = fields.Many2one("product.product", index="btree_not_null")
-    lot_id = fields.Many2one("stock.lot", string="Lot/Serial", index="btree_not_null")
+    product_id = fields.Many2one(
+        "product.product", index="btree_not_null", check_company=True
+    )
+    lot_id = fields.Many2one(
+        "stock.lot", string="Lot/Serial", index="btree_not_null", check_company=True
+    )
     serial = fields.Char(
         compute="_compute_serial",
         store=True,
@@ -57,7 +68,9 @@ class CustomerEquipment(models.Model):
     under_warranty = fields.Boolean(
         compute="_compute_under_warranty", search="_search_under_warranty"
     )
-    sale_order_id = fields.Many2one("sale.order", index="btree_not_null")
+    sale_order_id = fields.Many2one(
+        "sale.order", index="btree_not_null", check_company=True
+    )
     move_line_id = fields.Many2one(
         "stock.move.line", string="Delivered By", readonly=True, copy=False
     )
@@ -94,6 +107,7 @@ class CustomerEquipment(models.Model):
         groups="sales_team.group_sale_salesman",
         index="btree_not_null",
         ondelete="set null",
+        check_company=True,
     )
     state = fields.Selection(
         [("active", "Active"), ("retired", "Retired")],

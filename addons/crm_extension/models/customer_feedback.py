@@ -48,6 +48,7 @@ class CustomerFeedback(models.Model):
 
     _name = "customer.feedback"
     _description = "Customer Feedback"
+    _check_company_auto = True
     _inherit = [
         "mail.thread",
         "mail.activity.mixin",
@@ -69,6 +70,7 @@ class CustomerFeedback(models.Model):
         index=True,
         tracking=True,
         ondelete="restrict",
+        check_company=True,
     )
     commercial_partner_id = fields.Many2one(
         related="partner_id.commercial_partner_id", store=True, index=True
@@ -92,11 +94,14 @@ class CustomerFeedback(models.Model):
         "sale.order",
         index="btree_not_null",
         domain="[('partner_id', 'child_of', commercial_partner_id)]",
+        check_company=True,
     )
-    ticket_id = fields.Many2one("helpdesk.ticket", index="btree_not_null", copy=False)
-    product_id = fields.Many2one("product.product")
-    category_id = fields.Many2one("helpdesk.ticket.category")
-    team_id = fields.Many2one("helpdesk.ticket.team")
+    ticket_id = fields.Many2one(
+        "helpdesk.ticket", index="btree_not_null", copy=False, check_company=True
+    )
+    product_id = fields.Many2one("product.product", check_company=True)
+    category_id = fields.Many2one("helpdesk.ticket.category", check_company=True)
+    team_id = fields.Many2one("helpdesk.ticket.team", check_company=True)
     resolution = fields.Text(tracking=True)
     resolved_date = fields.Datetime(readonly=True, copy=False)
     external_ref = fields.Char(

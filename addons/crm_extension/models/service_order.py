@@ -67,6 +67,7 @@ class ServiceOrder(models.Model):
 
     _name = "service.order"
     _description = "Service Order"
+    _check_company_auto = True
     _inherit = [
         "portal.mixin",
         "rating.mixin",
@@ -80,7 +81,12 @@ class ServiceOrder(models.Model):
         default=lambda self: self.env._("New"), readonly=True, copy=False, index=True
     )
     partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, tracking=True, index=True
+        "res.partner",
+        string="Customer",
+        required=True,
+        tracking=True,
+        index=True,
+        check_company=True,
     )
     commercial_partner_id = fields.Many2one(
         related="partner_id.commercial_partner_id", store=True, index=True
@@ -91,17 +97,31 @@ class ServiceOrder(models.Model):
         compute="_compute_site_partner_id",
         store=True,
         readonly=False,
+        check_company=True,
     )
     ticket_id = fields.Many2one(
-        "helpdesk.ticket", index="btree_not_null", tracking=True
+        "helpdesk.ticket",
+        index="btree_not_null",
+        tracking=True,
+        check_company=True,
     )
-    sale_order_id = fields.Many2one("sale.order", index="btree_not_null")
+    sale_order_id = fields.Many2one(
+        "sale.order", index="btree_not_null", check_company=True
+    )
     sale_line_id = fields.Many2one(
-        "sale.order.line", index="btree_not_null", copy=False
+        "sale.order.line",
+        index="btree_not_null",
+        copy=False,
+        check_company=True,
     )
-    feedback_id = fields.Many2one("customer.feedback", index="btree_not_null")
+    feedback_id = fields.Many2one(
+        "customer.feedback", index="btree_not_null", check_company=True
+    )
     equipment_id = fields.Many2one(
-        "customer.equipment", index="btree_not_null", tracking=True
+        "customer.equipment",
+        index="btree_not_null",
+        tracking=True,
+        check_company=True,
     )
     service_type = fields.Selection(
         SERVICE_TYPES,
@@ -121,7 +141,10 @@ class ServiceOrder(models.Model):
         [("0", "Low"), ("1", "Normal"), ("2", "High"), ("3", "Urgent")], default="1"
     )
     technician_id = fields.Many2one(
-        "service.technician", tracking=True, index="btree_not_null"
+        "service.technician",
+        tracking=True,
+        index="btree_not_null",
+        check_company=True,
     )
     technician_user_id = fields.Many2one(
         related="technician_id.user_id", store=True, string="Technician User"

@@ -38,10 +38,15 @@ class ServiceOrderLine(models.Model):
 
     _name = "service.order.line"
     _description = "Service Order Line"
+    _check_company_auto = True
     _order = "order_id, sequence, id"
 
     order_id = fields.Many2one(
-        "service.order", required=True, ondelete="cascade", index=True
+        "service.order",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        check_company=True,
     )
     sequence = fields.Integer(default=10)
     company_id = fields.Many2one(related="order_id.company_id", store=True)
@@ -51,6 +56,7 @@ class ServiceOrderLine(models.Model):
         "product.product",
         required=True,
         domain="[('type', '=', line_type == 'labour' and 'service' or 'consu')]",
+        check_company=True,
     )
     product_tracking = fields.Selection(related="product_id.tracking")
     lot_id = fields.Many2one(
@@ -58,6 +64,7 @@ class ServiceOrderLine(models.Model):
         string="Lot/Serial",
         domain="[('product_id', '=', product_id)]",
         index="btree_not_null",
+        check_company=True,
     )
     quantity = fields.Float(
         string="Planned",
@@ -96,6 +103,7 @@ class ServiceOrderLine(models.Model):
         domain="[('usage', '=', 'internal')]",
         help="Where the part comes from: the technician's van, or the "
         "warehouse when the technician has none.",
+        check_company=True,
     )
     currency_id = fields.Many2one(related="order_id.company_id.currency_id")
     price_unit = fields.Monetary(
@@ -131,6 +139,7 @@ class ServiceOrderLine(models.Model):
         groups="crm_extension.group_service_user",
         help="The supplier whose warranty covers this part: a draft vendor "
         "credit note claims its cost when the order is done.",
+        check_company=True,
     )
     move_ids = fields.One2many(
         "stock.move",
@@ -139,13 +148,18 @@ class ServiceOrderLine(models.Model):
         groups="stock.group_stock_user",
     )
     sale_line_id = fields.Many2one(
-        "sale.order.line", readonly=True, copy=False, index="btree_not_null"
+        "sale.order.line",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        check_company=True,
     )
     warranty_claim_id = fields.Many2one(
         "account.move",
         readonly=True,
         copy=False,
         groups="crm_extension.group_service_user",
+        check_company=True,
     )
 
     _sql_constraints = [

@@ -20,6 +20,7 @@ class ServiceReturn(models.Model):
 
     _name = "service.return"
     _description = "Return / Exchange"
+    _check_company_auto = True
     _inherit = [
         "portal.mixin",
         "mail.thread",
@@ -53,6 +54,7 @@ class ServiceReturn(models.Model):
         index=True,
         tracking=True,
         domain="[('state', '=', 'sale'), ('company_id', '=', company_id)]",
+        check_company=True,
     )
     partner_id = fields.Many2one(
         related="sale_order_id.partner_id", store=True, index=True
@@ -63,10 +65,16 @@ class ServiceReturn(models.Model):
         index=True,
     )
     feedback_id = fields.Many2one(
-        "customer.feedback", index="btree_not_null", tracking=True
+        "customer.feedback",
+        index="btree_not_null",
+        tracking=True,
+        check_company=True,
     )
     ticket_id = fields.Many2one(
-        "helpdesk.ticket", index="btree_not_null", tracking=True
+        "helpdesk.ticket",
+        index="btree_not_null",
+        tracking=True,
+        check_company=True,
     )
     outcome = fields.Selection(
         [
@@ -99,7 +107,11 @@ class ServiceReturn(models.Model):
         "stock.picking", readonly=True, copy=False, index="btree_not_null"
     )
     repair_order_id = fields.Many2one(
-        "service.order", readonly=True, copy=False, index="btree_not_null"
+        "service.order",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        check_company=True,
     )
     date_confirmed = fields.Datetime(readonly=True, copy=False)
 

@@ -11,23 +11,34 @@ class ServiceReturnLine(models.Model):
 
     _name = "service.return.line"
     _description = "Return / Exchange Line"
+    _check_company_auto = True
     _order = "return_id, id"
 
     return_id = fields.Many2one(
-        "service.return", required=True, ondelete="cascade", index=True
+        "service.return",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        check_company=True,
     )
     company_id = fields.Many2one(related="return_id.company_id", store=True)
-    sale_line_id = fields.Many2one("sale.order.line", required=True, index=True)
+    sale_line_id = fields.Many2one(
+        "sale.order.line", required=True, index=True, check_company=True
+    )
     move_id = fields.Many2one(
         "stock.move",
         string="Delivery Move",
         required=True,
         domain="[('sale_line_id', '=', sale_line_id), ('state', '=', 'done')]",
+        check_company=True,
     )
     product_id = fields.Many2one(related="move_id.product_id", store=True)
     product_tracking = fields.Selection(related="product_id.tracking")
     lot_id = fields.Many2one(
-        "stock.lot", string="Lot/Serial", domain="[('product_id', '=', product_id)]"
+        "stock.lot",
+        string="Lot/Serial",
+        domain="[('product_id', '=', product_id)]",
+        check_company=True,
     )
     quantity = fields.Float(digits="Product Unit of Measure")
     product_uom_id = fields.Many2one(related="move_id.product_uom")

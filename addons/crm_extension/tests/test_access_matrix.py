@@ -72,7 +72,6 @@ MATRIX = {
         "manager": "rwcu",
     },
     "service.sla.policy": {
-        "portal": "r",
         "employee": "r",
         "technician": "r",
         "user": "r",

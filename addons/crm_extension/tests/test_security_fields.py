@@ -5,9 +5,9 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
-from .common import ServiceCommon, at
+from .common import ServiceCommon, at, render_pdf_text
 from .test_service_parts import ServicePartsCommon
 from .test_service_return import ReturnDataMixin
 
@@ -440,3 +440,223 @@ class TestOpenReturnRequests(RefusalMixin, ReturnDataMixin, ServiceCommon):
         request.with_user(self.service_user).action_confirm()
         self.assertEqual(request.state, "confirmed")
         self.assertEqual(self.move._get_returnable_quantity(), 1.0)
+
+
+@tagged("post_install", "-at_install")
+class TestCompaniesApart(RefusalMixin, ServiceCommon):
+    """Two companies serve one shared customer. A manager of company B
+    only, and a manager of both working in A, then in A and B."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_a = cls.env.company
+        cls.company_b = cls.env["res.company"].create({"name": "Branch B"})
+        cls.b_manager = new_test_user(
+            cls.env,
+            login="b_manager",
+            groups="crm_extension.group_service_manager",
+            company_id=cls.company_b.id,
+            company_ids=[Command.set(cls.company_b.ids)],
+        )
+        cls.both_manager = new_test_user(
+            cls.env,
+            login="ab_manager",
+            groups="crm_extension.group_service_manager,"
+            "sales_team.group_sale_salesman_all_leads,account.group_account_invoice",
+            company_id=cls.company_a.id,
+            company_ids=[Command.set((cls.company_a | cls.company_b).ids)],
+        )
+        cls.labour = cls.env["product.product"].create(
+            {"name": "Hour", "type": "service", "list_price": 80.0, "company_id": False}
+        )
+        cls.orders = {}
+        cls.feedback = {}
+        for company, price in ((cls.company_a, 80.0), (cls.company_b, 1000.0)):
+            env = cls.env(
+                context=dict(cls.env.context, allowed_company_ids=company.ids)
+            )
+            order = env["service.order"].create(
+                {
+                    "partner_id": cls.customer.id,
+                    "company_id": company.id,
+                    "line_ids": [
+                        Command.create(
+                            {
+                                "line_type": "labour",
+                                "product_id": cls.labour.id,
+                                "price_unit": price,
+                            }
+                        )
+                    ],
+                }
+            )
+            order.write({"state": "done"})
+            cls.orders[company] = order
+            feedback = env["customer.feedback"].create(
+                {
+                    "name": f"Rated in {company.name}",
+                    "partner_id": cls.customer_contact.id,
+                    "company_id": company.id,
+                }
+            )
+            cls.feedback[company] = feedback
+            env["rating.rating"].create(
+                {
+                    "res_model_id": env["ir.model"]._get_id("customer.feedback"),
+                    "res_id": feedback.id,
+                    "partner_id": cls.customer_contact.id,
+                    "rating": 1 if company == cls.company_b else 5,
+                    "feedback": f"Comment for {company.name}",
+                    "consumed": True,
+                }
+            )
+        calendar_b = cls._create_utc_calendar()
+        calendar_b.company_id = cls.company_b
+        cls.policy_b = cls.env["service.sla.policy"].create(
+            {
+                "name": "B policy",
+                "company_id": cls.company_b.id,
+                "calendar_id": calendar_b.id,
+                "escalation_ids": [Command.create({"level": 1})],
+            }
+        )
+        cls.zone_b = cls.env["service.zone"].create(
+            {"name": "B zone", "zip_prefixes": "75", "company_id": cls.company_b.id}
+        )
+        cls.technician_b = cls.env["service.technician"].create(
+            {"name": "Bea", "company_id": cls.company_b.id}
+        )
+
+    def _as(self, user, companies):
+        return self.env(user=user, context={"allowed_company_ids": companies.ids})[
+            "res.partner"
+        ].browse(self.customer.id)
+
+    def test_partner_figures_follow_the_companies_at_work(self):
+        in_a = self._as(self.both_manager, self.company_a)
+        self.assertEqual(in_a.service_revenue, 80.0)
+        self.assertEqual(in_a.rating_count, 1)
+        self.assertEqual(in_a.satisfaction_avg, 5.0)
+        in_both = self._as(self.both_manager, self.company_a | self.company_b)
+        self.assertEqual(in_both.service_revenue, 1080.0)
+        self.assertEqual(in_both.rating_count, 2)
+        only_b = self._as(self.b_manager, self.company_b)
+        self.assertEqual(only_b.service_revenue, 1000.0)
+        self.assertEqual(only_b.satisfaction_avg, 1.0)
+
+    def test_customer_360_shows_the_companies_at_work(self):
+        data = self._as(self.both_manager, self.company_a)._crm_ext_customer_360_data()
+        self.assertEqual(
+            data["ratings"].mapped("feedback"), [f"Comment for {self.company_a.name}"]
+        )
+        data = self._as(
+            self.both_manager, self.company_a | self.company_b
+        )._crm_ext_customer_360_data()
+        self.assertEqual(len(data["ratings"]), 2)
+        text = render_pdf_text(
+            self.env(
+                user=self.both_manager,
+                context={"allowed_company_ids": self.company_a.ids},
+            ),
+            "crm_extension.action_report_customer_360",
+            self.customer.ids,
+        )
+        self.assertIn("Comment for", text)
+        self.assertNotIn("Comment for Branch B", text)
+        self.assertNotIn("1,080.00", text)
+
+    def test_reports_zones_and_escalations_stay_in_their_company(self):
+        self.env.flush_all()
+        for model, record in (
+            ("customer.satisfaction.report", None),
+            ("service.sla.escalation", self.policy_b.escalation_ids),
+            ("service.zone", self.zone_b),
+        ):
+            with self.subTest(model=model):
+                env_a = self.env(
+                    user=self.both_manager,
+                    context={"allowed_company_ids": self.company_a.ids},
+                )
+                env_ab = self.env(
+                    user=self.both_manager,
+                    context={
+                        "allowed_company_ids": (self.company_a | self.company_b).ids
+                    },
+                )
+                if record is None:
+                    rows_a = env_a[model].search(
+                        [("partner_id", "=", self.customer.id)]
+                    )
+                    rows_ab = env_ab[model].search(
+                        [("partner_id", "=", self.customer.id)]
+                    )
+                    self.assertEqual(rows_a.company_id, self.company_a)
+                    self.assertEqual(
+                        rows_ab.company_id, self.company_a | self.company_b
+                    )
+                else:
+                    self.assertFalse(env_a[model].search([("id", "in", record.ids)]))
+                    self.assertEqual(
+                        env_ab[model].search([("id", "in", record.ids)]), record
+                    )
+        # a portal user reads no SLA policy at all
+        self.assertFalse(
+            self.env["service.sla.policy"]
+            .with_user(self.portal_user)
+            .has_access("read")
+        )
+
+    def test_company_bound_records_do_not_mix(self):
+        order_a = self.orders[self.company_a]
+        cases = (
+            (
+                "service.order",
+                {
+                    "partner_id": self.customer.id,
+                    "company_id": self.company_a.id,
+                    "technician_id": self.technician_b.id,
+                },
+            ),
+            (
+                "service.order",
+                {
+                    "partner_id": self.customer.id,
+                    "company_id": self.company_a.id,
+                    "feedback_id": self.feedback[self.company_b].id,
+                },
+            ),
+            (
+                "customer.feedback",
+                {
+                    "name": "Mixed",
+                    "partner_id": self.customer.id,
+                    "company_id": self.company_b.id,
+                    "ticket_id": self.env["helpdesk.ticket"]
+                    .create(
+                        {
+                            "name": "A ticket",
+                            "description": "A",
+                            "partner_id": self.customer.id,
+                        }
+                    )
+                    .id,
+                },
+            ),
+        )
+        env_ab = self.env(
+            user=self.both_manager,
+            context={"allowed_company_ids": (self.company_a | self.company_b).ids},
+        )
+        for model, vals in cases:
+            with self.subTest(model=model, vals=sorted(vals)):
+                count = env_ab[model].search_count([])
+                with self.assertRefused(UserError, "Incompatible companies on records"):
+                    env_ab[model].create(vals)
+                self.assertEqual(env_ab[model].search_count([]), count)
+        # the user of company B alone reads nothing of A
+        self.assertFalse(
+            self.env["service.order"]
+            .with_user(self.b_manager)
+            .search([("id", "=", order_a.id)])
+        )
