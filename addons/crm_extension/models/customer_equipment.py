@@ -362,11 +362,13 @@ class CustomerEquipment(models.Model):
         # technicians finish repairs but have no CRM rights: the state of the
         # linked opportunities and every repair of the units (not only the
         # caller's) are read as superuser, and the opportunities created so
-        open_leads = self.lead_id.sudo().filtered(
+        open_leads = self.sudo().lead_id.filtered(
             lambda lead: lead.active and not lead.stage_id.is_won
         )
         units = self.filtered(
-            lambda unit: unit.state == "active" and unit.lead_id not in open_leads
+            lambda unit: (
+                unit.state == "active" and unit.sudo().lead_id not in open_leads
+            )
         )
         if not units:
             return Lead
@@ -402,7 +404,7 @@ class CustomerEquipment(models.Model):
             return Lead
         leads = Lead.sudo().with_context(mail_create_nosubscribe=True).create(vals_list)
         for unit, lead in zip(to_link, leads, strict=True):
-            unit.lead_id = lead.id
+            unit.sudo().lead_id = lead.id
         return Lead.browse(leads.ids)
 
     def _prepare_replacement_lead_vals(self, reasons):
