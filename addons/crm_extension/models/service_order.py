@@ -3,11 +3,14 @@ from collections import defaultdict
 from datetime import timedelta
 from urllib.parse import quote_plus
 
+from psycopg2.errors import UniqueViolation
+
 from odoo import Command, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..tools import dispatch_solver
 from ..tools.working_time import calendar_intervals_utc
+from .customer_feedback import DESCRIPTION_MAX, EXTERNAL_REF_MAX, NAME_MAX
 
 ACTIVE_STATES = ("scheduled", "in_progress")
 SERVICE_TYPES = [
@@ -50,6 +53,13 @@ DISPATCH_FIELDS = {
 }
 STATE_FIELDS = {"state", "date_started", "date_done"}
 STATE_ACTION = object()
+# api_request: the text fields and their sizes
+API_TEXT_LIMITS = {
+    "description": DESCRIPTION_MAX,
+    "external_ref": EXTERNAL_REF_MAX,
+    "partner_ref": NAME_MAX,
+    "email": 254,
+}
 
 
 class ServiceOrder(models.Model):
@@ -758,13 +768,17 @@ class ServiceOrder(models.Model):
             raise ValidationError(
                 self.env._("Unknown field(s) %s.", ", ".join(unknown))
             )
+        for field_name, limit in API_TEXT_LIMITS.items():
+            self._api_check_text(vals, field_name, limit)
         if not (vals.get("description") or "").strip():
             raise ValidationError(
                 self.env._("Field description: describe the problem.")
             )
         for field_name in ("service_type", "priority"):
             valid = dict(self._fields[field_name]._description_selection(self.env))
-            if field_name in vals and vals[field_name] not in valid:
+            if field_name in vals and (
+                not isinstance(vals[field_name], str) or vals[field_name] not in valid
+            ):
                 raise ValidationError(
                     self.env._(
                         "Field %(field)s: '%(value)s' is not one of %(valid)s.",
@@ -782,23 +796,80 @@ class ServiceOrder(models.Model):
             if existing:
                 return {"id": existing.id, "name": existing.name, "created": False}
         partner = self._api_find_partner(vals)
-        order = self.create(
-            {
-                "partner_id": partner.id,
-                "description": vals["description"].strip(),
-                "service_type": vals.get("service_type", "repair"),
-                "priority": vals.get("priority", "1"),
-                "external_ref": ref or False,
-            }
-        )
+        try:
+            with self.env.cr.savepoint():
+                order = self.create(
+                    {
+                        "partner_id": partner.id,
+                        "description": vals["description"].strip(),
+                        "service_type": vals.get("service_type", "repair"),
+                        "priority": vals.get("priority", "1"),
+                        "external_ref": ref or False,
+                    }
+                )
+        except UniqueViolation:
+            # a concurrent request created the order with this reference
+            # and committed it after this transaction began
+            existing = self._api_committed_order(ref)
+            if existing:
+                return {**existing, "created": False}
+            raise ValidationError(
+                self.env._(
+                    "Field external_ref: '%s' is already used in this company.", ref
+                )
+            ) from None
         return {"id": order.id, "name": order.name, "created": True}
+
+    @api.model
+    def _api_check_text(self, vals, field_name, limit):
+        value = vals.get(field_name)
+        if value in (None, False):
+            return
+        if not isinstance(value, str):
+            raise ValidationError(
+                self.env._(
+                    "Field %(field)s: expected text, got %(type)s.",
+                    field=field_name,
+                    type=type(value).__name__,
+                )
+            )
+        if len(value) > limit:
+            raise ValidationError(
+                self.env._(
+                    "Field %(field)s: %(size)s characters, at most %(limit)s.",
+                    field=field_name,
+                    size=len(value),
+                    limit=limit,
+                )
+            )
+
+    @api.model
+    def _api_committed_order(self, ref):
+        """``{"id", "name"}`` of the order with ``ref`` in the company as
+        committed now, if the caller may read it.
+
+        Under REPEATABLE READ this transaction does not see a row committed
+        after it began, so the order is read on a cursor of its own."""
+        with self.env.registry.cursor() as cr:
+            order = self.env(cr=cr)["service.order"].search(
+                [("external_ref", "=", ref), ("company_id", "=", self.env.company.id)],
+                limit=1,
+            )
+            return {"id": order.id, "name": order.name} if order else None
 
     @api.model
     def _api_find_partner(self, vals):
         Partner = self.env["res.partner"]
         if vals.get("partner_id"):
-            partner = Partner.browse(vals["partner_id"]).exists()
-            if not isinstance(vals["partner_id"], int) or not partner:
+            value = vals["partner_id"]
+            # searched with the caller's rights: a customer they may not read
+            # is as unknown as one that does not exist
+            partner = (
+                Partner.search([("id", "=", value)])
+                if isinstance(value, int) and not isinstance(value, bool)
+                else Partner
+            )
+            if not partner:
                 raise ValidationError(
                     self.env._(
                         "Field partner_id: no customer with id %s.", vals["partner_id"]

@@ -3,9 +3,10 @@ from contextlib import contextmanager
 
 from freezegun import freeze_time
 
-from odoo import Command
+from odoo import SUPERUSER_ID, Command, api
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
 
 from .common import ServiceCommon, at, render_pdf_text
 from .test_service_parts import ServicePartsCommon
@@ -660,3 +661,110 @@ class TestCompaniesApart(RefusalMixin, ServiceCommon):
             .with_user(self.b_manager)
             .search([("id", "=", order_a.id)])
         )
+
+
+@tagged("post_install", "-at_install")
+class TestApiRequest(RefusalMixin, ServiceCommon):
+    """service.order.api_request: typed and sized input, a retry or a racing
+    duplicate returns the existing order, errors name nothing unreadable."""
+
+    def _api(self, vals):
+        return self.env["service.order"].with_user(self.service_user).api_request(vals)
+
+    def _count(self):
+        return self.env["service.order"].search_count([])
+
+    def test_bad_types_and_sizes_are_refused(self):
+        base = {"description": "Boiler leaks", "partner_id": self.customer.id}
+        cases = (
+            ({**base, "description": 42}, "Field description: expected text, got int."),
+            (
+                {**base, "description": {"text": "x"}},
+                "Field description: expected text, got dict.",
+            ),
+            (
+                {**base, "description": "x" * 20001},
+                "Field description: 20001 characters, at most 20000.",
+            ),
+            ({**base, "external_ref": ["A"]}, "Field external_ref: expected text"),
+            ({**base, "external_ref": "R" * 129}, "Field external_ref: 129 characters"),
+            ({**base, "service_type": ["repair"]}, "Field service_type: .* is not one"),
+            ({**base, "priority": 3}, "Field priority: '3' is not one of"),
+            ({**base, "partner_id": "12"}, "Field partner_id: no customer with id 12"),
+            ({**base, "partner_id": True}, "Field partner_id: no customer with id"),
+            (
+                {"description": "x", "partner_ref": {"ref": 1}},
+                "Field partner_ref: expected text, got dict.",
+            ),
+            ({"description": "x", "email": 7}, "Field email: expected text, got int."),
+        )
+        count = self._count()
+        for vals, message in cases:
+            with (
+                self.subTest(vals=str(vals)[:60]),
+                self.assertRefused(ValidationError, message),
+            ):
+                self._api(vals)
+        self.assertEqual(self._count(), count)
+
+    def test_unreadable_customer_is_unknown_and_not_named(self):
+        other_company = self.env["res.company"].create({"name": "Hidden Co"})
+        hidden = self.env["res.partner"].create(
+            {"name": "Secret Customer", "company_id": other_company.id}
+        )
+        with self.assertRefused(
+            ValidationError, rf"^Field partner_id: no customer with id {hidden.id}\.$"
+        ):
+            self._api({"description": "x", "partner_id": hidden.id})
+
+    def test_retry_returns_the_existing_order(self):
+        vals = {
+            "description": "No heat",
+            "partner_id": self.customer.id,
+            "external_ref": "CALL-1",
+        }
+        first = self._api(vals)
+        self.assertTrue(first["created"])
+        again = self._api(vals)
+        self.assertEqual(again, {**first, "created": False})
+
+    def test_racing_duplicate_returns_the_order_the_other_request_made(self):
+        """Another request created and committed CALL-RACE after this
+        transaction began: its snapshot cannot see that order, the insert
+        hits the unique key, and the answer is the committed order."""
+        self.env["service.order"].search_count([])  # this snapshot has begun
+        # a customer both transactions see: committed before either began
+        customer = self.env.company.partner_id
+        with self.registry.cursor() as cr:
+            other = api.Environment(cr, SUPERUSER_ID, {})["service.order"].create(
+                {
+                    "partner_id": customer.id,
+                    "description": "From the other request",
+                    "external_ref": "CALL-RACE",
+                }
+            )
+            committed = {"id": other.id, "name": other.name}
+        self.addCleanup(self._remove_committed_order, committed["id"])
+        self.assertFalse(
+            self.env["service.order"].search([("external_ref", "=", "CALL-RACE")])
+        )
+        with mute_logger("odoo.sql_db"):
+            answer = self._api(
+                {
+                    "description": "No heat",
+                    "partner_id": customer.id,
+                    "external_ref": "CALL-RACE",
+                }
+            )
+        self.assertEqual(answer, {**committed, "created": False})
+        self.assertFalse(
+            self.env["service.order"].search(
+                [("external_ref", "=", "CALL-RACE"), ("id", "!=", committed["id"])]
+            )
+        )
+
+    def _remove_committed_order(self, order_id):
+        with self.registry.cursor() as cr:
+            api.Environment(cr, SUPERUSER_ID, {})["service.order"].browse(
+                order_id
+            ).unlink()
