@@ -5,10 +5,11 @@ from freezegun import freeze_time
 
 from odoo import SUPERUSER_ID, Command, api
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.http import Request
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .common import ServiceCommon, at, render_pdf_text
+from .common import ServiceCommon, ServiceHttpCommon, at, render_pdf_text
 from .test_service_parts import ServicePartsCommon
 from .test_service_return import ReturnDataMixin
 
@@ -768,3 +769,68 @@ class TestApiRequest(RefusalMixin, ServiceCommon):
             api.Environment(cr, SUPERUSER_ID, {})["service.order"].browse(
                 order_id
             ).unlink()
+
+
+@tagged("post_install", "-at_install")
+class TestFeedbackRateLimit(ServiceHttpCommon):
+    """The public feedback form takes 5 submissions per client address in
+    10 minutes by default; beyond, it asks to try again later and files
+    nothing. The counter lives in the database."""
+
+    def _submit(self, subject):
+        return self.url_open(
+            "/feedback/submit",
+            data={
+                "contact_name": "Visitor",
+                "email": "visitor@example.test",
+                "name": subject,
+                "feedback_type": "suggestion",
+                "csrf_token": Request.csrf_token(self),
+            },
+        )
+
+    def test_sixth_submission_in_ten_minutes_is_refused(self):
+        self.assertEqual(self.env.company.feedback_rate_limit, 5)
+        self.assertEqual(self.env.company.feedback_rate_window_minutes, 10)
+        self.authenticate(None, None)
+        Feedback = self.env["customer.feedback"]
+        for n in range(5):
+            self.assertNotIn("try again later", self._submit(f"Idea {n}").text)
+        self.assertEqual(Feedback.search_count([("name", "=like", "Idea %")]), 5)
+        refused = self._submit("Idea 6")
+        self.assertEqual(refused.status_code, 200)
+        self.assertIn("please try again later", refused.text)
+        self.assertFalse(Feedback.search([("name", "=", "Idea 6")]))
+        hits = self.env["crm.ext.rate.limit"].search([])
+        self.assertEqual(len(hits), 5)
+        self.assertNotIn("127.0.0.1", hits[0].key, "addresses are not kept in clear")
+
+    def test_a_company_turns_the_limit_off(self):
+        self.env.company.feedback_rate_limit = 0
+        self.authenticate(None, None)
+        for n in range(7):
+            self._submit(f"Open idea {n}")
+        self.assertEqual(
+            self.env["customer.feedback"].search_count(
+                [("name", "=like", "Open idea %")]
+            ),
+            7,
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestRateLimitWindow(ServiceCommon):
+    def test_window_addresses_settings_and_cleanup(self):
+        Limit = self.env["crm.ext.rate.limit"]
+        with freeze_time(at(5, 9)):
+            for _n in range(2):
+                Limit._record_hit("public_feedback", "10.0.0.1")
+            self.assertTrue(Limit._is_limited("public_feedback", "10.0.0.1", 2, 10))
+            self.assertFalse(Limit._is_limited("public_feedback", "10.0.0.2", 2, 10))
+        with freeze_time(at(5, 9, 11)):
+            self.assertFalse(Limit._is_limited("public_feedback", "10.0.0.1", 2, 10))
+        with self.assertRaisesRegex(ValidationError, "cannot be negative"):
+            self.env.company.feedback_rate_limit = -1
+        with freeze_time(at(7, 9)):
+            Limit._gc_hits()
+        self.assertFalse(Limit.search([]))
