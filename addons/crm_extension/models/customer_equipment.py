@@ -286,6 +286,10 @@ class CustomerEquipment(models.Model):
         )
         if not due:
             return self.env["service.order"]
+        # the units' rows are locked before the open orders are read: a run
+        # overlapping this one waits, then fails and is retried, and the
+        # retry finds the orders this run made
+        due._lock_events()
         planned = {
             equipment.id
             for [equipment] in self.env["service.order"]._read_group(
@@ -604,6 +608,7 @@ class CustomerEquipment(models.Model):
             self.env.cr.execute(
                 "UPDATE customer_equipment SET write_date = write_date WHERE id IN %s",
                 (tuple(self.ids),),
+                log_exceptions=False,  # a serialization error is retried
             )
 
     def _open_alarm_service_order(self, event_date, code):

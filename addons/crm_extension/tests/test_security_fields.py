@@ -1,12 +1,14 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from contextlib import contextmanager
+from datetime import timedelta
 
 from freezegun import freeze_time
+from psycopg2.errors import SerializationFailure
 
-from odoo import SUPERUSER_ID, Command, api
+from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import Request
-from odoo.tests import new_test_user, tagged
+from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import ServiceCommon, ServiceHttpCommon, at, render_pdf_text
@@ -834,3 +836,123 @@ class TestRateLimitWindow(ServiceCommon):
         with freeze_time(at(7, 9)):
             Limit._gc_hits()
         self.assertFalse(Limit.search([]))
+
+
+@tagged("post_install", "-at_install")
+class TestCronsRunTwiceAtOnce(TransactionCase):
+    """The maintenance cron and van replenishment, run by two transactions
+    at once on two real connections: the second one began before the first
+    committed, so its snapshot misses the first one's records. The row lock
+    makes it fail with a serialization error (Odoo retries the request or
+    the job), and the retry makes nothing twice. The shared data is
+    committed first and removed afterwards, like test_concurrency.py."""
+
+    def setUp(self):
+        super().setUp()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            warehouse = env["stock.warehouse"].search(
+                [("company_id", "=", env.company.id)], limit=1
+            )
+            partner = env["res.partner"].create({"name": "Twice customer"})
+            equipment = env["customer.equipment"].create(
+                {
+                    "name": "Twice boiler",
+                    "partner_id": partner.id,
+                    "serial": "TWICE-1",
+                    "next_maintenance_date": fields.Date.today(),
+                }
+            )
+            van = env["stock.location"].create(
+                {
+                    "name": "Twice van",
+                    "usage": "internal",
+                    "location_id": warehouse.view_location_id.id,
+                }
+            )
+            part = env["product.product"].create(
+                {"name": "Twice valve", "type": "consu", "is_storable": True}
+            )
+            technician = env["service.technician"].create(
+                {"name": "Twice technician", "van_location_id": van.id}
+            )
+            order = env["service.order"].create(
+                {
+                    "partner_id": partner.id,
+                    "technician_id": technician.id,
+                    "scheduled_start": fields.Datetime.now() + timedelta(days=1),
+                    "line_ids": [Command.create({"product_id": part.id})],
+                }
+            )
+        self.data = {
+            "partner": partner.id,
+            "equipment": equipment.id,
+            "van": van.id,
+            "part": part.id,
+            "technician": technician.id,
+            "order": order.id,
+        }
+        self.envs = [
+            api.Environment(self.registry.cursor(), SUPERUSER_ID, {})
+            for _connection in range(2)
+        ]
+        self.addCleanup(self._remove_data)
+
+    def _remove_data(self):
+        for env in self.envs:
+            env.cr.rollback()
+            env.cr.close()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            data = self.data
+            pickings = env["stock.picking"].search(
+                [("location_dest_id", "=", data["van"])]
+            )
+            pickings.action_cancel()
+            pickings.move_ids.unlink()
+            pickings.unlink()
+            env["service.order"].search([("partner_id", "=", data["partner"])]).unlink()
+            env["customer.equipment"].browse(data["equipment"]).unlink()
+            env["service.technician"].browse(data["technician"]).unlink()
+            env["product.product"].browse(data["part"]).unlink()
+            env["stock.location"].browse(data["van"]).unlink()
+            env["res.partner"].browse(data["partner"]).unlink()
+
+    def test_maintenance_cron_twice_makes_one_order(self):
+        env1, env2 = self.envs
+        env2.cr.execute("SELECT 1")  # the second run's snapshot is taken
+        made = env1["customer.equipment"]._cron_schedule_maintenance()
+        self.assertEqual(len(made), 1)
+        env1.cr.commit()
+        with self.assertRaises(SerializationFailure):
+            env2["customer.equipment"]._cron_schedule_maintenance()
+        env2.cr.rollback()
+        # what the retry finds
+        self.assertFalse(env2["customer.equipment"]._cron_schedule_maintenance())
+        self.assertEqual(
+            env2["service.order"].search_count(
+                [
+                    ("equipment_id", "=", self.data["equipment"]),
+                    ("service_type", "=", "maintenance"),
+                ]
+            ),
+            1,
+        )
+
+    def test_van_replenished_twice_makes_one_transfer(self):
+        env1, env2 = self.envs
+        env2.cr.execute("SELECT 1")
+        env1["service.technician"].browse(
+            self.data["technician"]
+        ).action_replenish_van()
+        env1.cr.commit()
+        technician = env2["service.technician"].browse(self.data["technician"])
+        with self.assertRaises(SerializationFailure):
+            technician.action_replenish_van()
+        env2.cr.rollback()
+        technician.action_replenish_van()  # the retry updates the transfer
+        pickings = env2["stock.picking"].search(
+            [("location_dest_id", "=", self.data["van"])]
+        )
+        self.assertEqual(len(pickings), 1)
+        self.assertEqual(pickings.move_ids.product_uom_qty, 1.0)
