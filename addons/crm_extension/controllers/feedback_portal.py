@@ -11,6 +11,7 @@ PORTAL_TYPES = ("complaint", "suggestion", "praise", "question")
 SUBJECT_MAX = 200
 DESCRIPTION_MAX = 5000
 NAME_MAX = 128
+RATE_LIMIT_SCOPE = "public_feedback"
 
 
 class FeedbackPortal(CustomerPortal):
@@ -216,6 +217,27 @@ class FeedbackPortal(CustomerPortal):
         website=True,
     )
     def public_feedback_submit(self, **post):
+        company = request.env.company.sudo()
+        limits = request.env["crm.ext.rate.limit"].sudo()
+        address = request.httprequest.remote_addr or ""
+        if limits._is_limited(
+            RATE_LIMIT_SCOPE,
+            address,
+            company.feedback_rate_limit,
+            company.feedback_rate_window_minutes,
+        ):
+            return request.render(
+                "crm_extension.public_feedback_form",
+                self._public_form_values(
+                    {
+                        "rate_limit": request.env._(
+                            "You sent a lot of feedback in a short time: please "
+                            "try again later."
+                        )
+                    },
+                    post,
+                ),
+            )
         error = self._validate_feedback_post(post, public=True)
         if error:
             return request.render(
@@ -235,4 +257,5 @@ class FeedbackPortal(CustomerPortal):
                 "crm_extension.public_feedback_form",
                 self._public_form_values({"name": exc.args[0]}, post),
             )
+        limits._record_hit(RATE_LIMIT_SCOPE, address)
         return request.render("crm_extension.public_feedback_thanks", {})

@@ -14,6 +14,7 @@ from . import customer_equipment_event
 from . import stock_move
 from . import product_template
 from . import customer_feedback
+from . import crm_ext_rate_limit
 from . import helpdesk_ticket
 from . import helpdesk_ticket_team
 from . import rating_rating

@@ -25,12 +25,18 @@ class CustomerEquipment(models.Model):
 
     _name = "customer.equipment"
     _description = "Customer Equipment"
+    _check_company_auto = True
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "partner_id, name, id"
 
     name = fields.Char(required=True, tracking=True)
     partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, index=True, tracking=True
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        tracking=True,
+        check_company=True,
     )
     commercial_partner_id = fields.Many2one(
         related="partner_id.commercial_partner_id", store=True, index=True
@@ -41,9 +47,14 @@ class CustomerEquipment(models.Model):
         compute="_compute_site_partner_id",
         store=True,
         readonly=False,
+        check_company=True,
     )
-    product_id = fields.Many2one("product.product", index="btree_not_null")
-    lot_id = fields.Many2one("stock.lot", string="Lot/Serial", index="btree_not_null")
+    product_id = fields.Many2one(
+        "product.product", index="btree_not_null", check_company=True
+    )
+    lot_id = fields.Many2one(
+        "stock.lot", string="Lot/Serial", index="btree_not_null", check_company=True
+    )
     serial = fields.Char(
         compute="_compute_serial",
         store=True,
@@ -57,7 +68,9 @@ class CustomerEquipment(models.Model):
     under_warranty = fields.Boolean(
         compute="_compute_under_warranty", search="_search_under_warranty"
     )
-    sale_order_id = fields.Many2one("sale.order", index="btree_not_null")
+    sale_order_id = fields.Many2one(
+        "sale.order", index="btree_not_null", check_company=True
+    )
     move_line_id = fields.Many2one(
         "stock.move.line", string="Delivered By", readonly=True, copy=False
     )
@@ -91,8 +104,10 @@ class CustomerEquipment(models.Model):
         "crm.lead",
         string="Replacement Opportunity",
         copy=False,
+        groups="sales_team.group_sale_salesman",
         index="btree_not_null",
         ondelete="set null",
+        check_company=True,
     )
     state = fields.Selection(
         [("active", "Active"), ("retired", "Retired")],
@@ -271,6 +286,10 @@ class CustomerEquipment(models.Model):
         )
         if not due:
             return self.env["service.order"]
+        # the units' rows are locked before the open orders are read: a run
+        # overlapping this one waits, then fails and is retried, and the
+        # retry finds the orders this run made
+        due._lock_events()
         planned = {
             equipment.id
             for [equipment] in self.env["service.order"]._read_group(
@@ -347,11 +366,13 @@ class CustomerEquipment(models.Model):
         # technicians finish repairs but have no CRM rights: the state of the
         # linked opportunities and every repair of the units (not only the
         # caller's) are read as superuser, and the opportunities created so
-        open_leads = self.lead_id.sudo().filtered(
+        open_leads = self.sudo().lead_id.filtered(
             lambda lead: lead.active and not lead.stage_id.is_won
         )
         units = self.filtered(
-            lambda unit: unit.state == "active" and unit.lead_id not in open_leads
+            lambda unit: (
+                unit.state == "active" and unit.sudo().lead_id not in open_leads
+            )
         )
         if not units:
             return Lead
@@ -387,7 +408,7 @@ class CustomerEquipment(models.Model):
             return Lead
         leads = Lead.sudo().with_context(mail_create_nosubscribe=True).create(vals_list)
         for unit, lead in zip(to_link, leads, strict=True):
-            unit.lead_id = lead.id
+            unit.sudo().lead_id = lead.id
         return Lead.browse(leads.ids)
 
     def _prepare_replacement_lead_vals(self, reasons):
@@ -587,6 +608,7 @@ class CustomerEquipment(models.Model):
             self.env.cr.execute(
                 "UPDATE customer_equipment SET write_date = write_date WHERE id IN %s",
                 (tuple(self.ids),),
+                log_exceptions=False,  # a serialization error is retried
             )
 
     def _open_alarm_service_order(self, event_date, code):

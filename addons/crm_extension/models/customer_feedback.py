@@ -48,6 +48,7 @@ class CustomerFeedback(models.Model):
 
     _name = "customer.feedback"
     _description = "Customer Feedback"
+    _check_company_auto = True
     _inherit = [
         "mail.thread",
         "mail.activity.mixin",
@@ -69,6 +70,7 @@ class CustomerFeedback(models.Model):
         index=True,
         tracking=True,
         ondelete="restrict",
+        check_company=True,
     )
     commercial_partner_id = fields.Many2one(
         related="partner_id.commercial_partner_id", store=True, index=True
@@ -92,11 +94,14 @@ class CustomerFeedback(models.Model):
         "sale.order",
         index="btree_not_null",
         domain="[('partner_id', 'child_of', commercial_partner_id)]",
+        check_company=True,
     )
-    ticket_id = fields.Many2one("helpdesk.ticket", index="btree_not_null", copy=False)
-    product_id = fields.Many2one("product.product")
-    category_id = fields.Many2one("helpdesk.ticket.category")
-    team_id = fields.Many2one("helpdesk.ticket.team")
+    ticket_id = fields.Many2one(
+        "helpdesk.ticket", index="btree_not_null", copy=False, check_company=True
+    )
+    product_id = fields.Many2one("product.product", check_company=True)
+    category_id = fields.Many2one("helpdesk.ticket.category", check_company=True)
+    team_id = fields.Many2one("helpdesk.ticket.team", check_company=True)
     resolution = fields.Text(tracking=True)
     resolved_date = fields.Datetime(readonly=True, copy=False)
     external_ref = fields.Char(
@@ -179,6 +184,7 @@ class CustomerFeedback(models.Model):
     # ------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
+        self.browse().check_access("create")  # before the values are looked at
         self._validate_values_batch(vals_list)
         for vals in vals_list:
             for field_name in ("name", "partner_id"):
@@ -232,12 +238,12 @@ class CustomerFeedback(models.Model):
         )
         for feedback in taken:
             if (feedback.company_id.id, feedback.external_ref) in wanted:
+                # the caller's own reference; the other feedback is not named
                 raise ValidationError(
                     self.env._(
-                        "External reference '%(ref)s' is already used by another "
-                        "feedback of %(company)s.",
-                        ref=feedback.external_ref,
-                        company=feedback.company_id.name,
+                        "External reference '%s' is already used by another "
+                        "feedback of this company.",
+                        feedback.external_ref,
                     )
                 )
 
@@ -639,7 +645,12 @@ class CustomerFeedback(models.Model):
                     )
         for field_name, ids in wanted.items():
             comodel = self.env[self._fields[field_name].comodel_name]
-            missing = ids - set(comodel.browse(list(ids)).exists().ids)
+            # searched with the caller's rights: a record they may not read
+            # is reported like one that does not exist
+            found = comodel.with_context(active_test=False).search(
+                [("id", "in", list(ids))]
+            )
+            missing = ids - set(found.ids)
             if not missing:
                 continue
             for vals, prefix in zip(vals_list, prefixes, strict=True):

@@ -182,3 +182,33 @@ class ResCompany(models.Model):
             speed_kmh=self.dispatch_speed_kmh,
             detour=self.dispatch_detour_factor,
         )
+
+    # ------------------------------------------------------------------
+    # Public feedback form: rate limit per client address
+    # ------------------------------------------------------------------
+    feedback_rate_limit = fields.Integer(
+        string="Public feedback per address",
+        default=5,
+        help="Submissions of the public feedback form accepted from one client "
+        "address within the window. 0 turns the limit off.",
+    )
+    feedback_rate_window_minutes = fields.Integer(
+        string="Public feedback window (minutes)",
+        default=10,
+        help="The window of the public feedback form's rate limit.",
+    )
+
+    @api.constrains("feedback_rate_limit", "feedback_rate_window_minutes")
+    def _check_feedback_rate_limit(self):
+        for company in self:
+            if company.feedback_rate_limit < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The public feedback limit cannot be negative: set 0 to "
+                        "turn it off."
+                    )
+                )
+            if company.feedback_rate_window_minutes < 1:
+                raise ValidationError(
+                    self.env._("The public feedback window must be at least a minute.")
+                )

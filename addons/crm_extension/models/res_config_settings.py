@@ -27,6 +27,12 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.equipment_alarm_window_hours", readonly=False
     )
 
+    feedback_rate_limit = fields.Integer(
+        related="company_id.feedback_rate_limit", readonly=False
+    )
+    feedback_rate_window_minutes = fields.Integer(
+        related="company_id.feedback_rate_window_minutes", readonly=False
+    )
     dispatch_speed_kmh = fields.Float(
         related="company_id.dispatch_speed_kmh", readonly=False
     )

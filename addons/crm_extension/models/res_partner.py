@@ -3,6 +3,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.osv import expression
 
 CHURN_RISKS = [("low", "Low"), ("medium", "Medium"), ("high", "High")]
 SEGMENTS = [("A", "A"), ("B", "B"), ("C", "C")]
@@ -51,14 +52,14 @@ class ResPartner(models.Model):
         help="Charged parts and labour of done service orders.",
     )
     service_cost = fields.Monetary(
-        groups="base.group_user",
+        groups="crm_extension.group_service_user,sales_team.group_sale_salesman",
         compute="_compute_service_value",
         currency_field="currency_id",
         help="Cost of the parts and labour used on done service orders, "
         "warranty work included.",
     )
     service_margin = fields.Monetary(
-        groups="base.group_user",
+        groups="crm_extension.group_service_user,sales_team.group_sale_salesman",
         compute="_compute_service_value",
         currency_field="currency_id",
     )
@@ -146,6 +147,7 @@ class ResPartner(models.Model):
                     "in",
                     commercial_ids,
                 ),
+                *self._crm_ext_company_domain(model),
                 *domain,
             ],
             [partner_field],
@@ -158,6 +160,41 @@ class ResPartner(models.Model):
                 continue
             result[key] = combine(result[key], value) if key in result else value
         return result
+
+    @api.model
+    def _crm_ext_company_domain(self, model):
+        """The records of ``model`` in the companies the user works in now
+        (``env.companies``): figures read as superuser never mix in another
+        company's documents. Ratings belong to the company of the rated
+        document."""
+        company_ids = self.env.companies.ids
+        if model == "rating.rating":
+            rated = [
+                name
+                for name in ("helpdesk.ticket", "customer.feedback", "service.order")
+                if name in self.env
+            ]
+            return expression.OR(
+                [
+                    [
+                        ("res_model", "=", name),
+                        (
+                            "res_id",
+                            "in",
+                            self.env[name]
+                            .sudo()
+                            .with_context(active_test=False)
+                            ._search([("company_id", "in", company_ids)]),
+                        ),
+                    ]
+                    for name in rated
+                ]
+            )
+        if model == "mail.message":
+            return [("record_company_id", "in", [*company_ids, False])]
+        if "company_id" in self.env[model]._fields:
+            return [("company_id", "in", company_ids)]
+        return []
 
     def _crm_ext_interaction_sources(self):
         """(model, partner field, date aggregate, domain) of every interaction.
@@ -202,11 +239,13 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------------
+    @api.depends_context("allowed_company_ids")
     def _compute_customer_value(self):
         revenue = self._crm_ext_posted_revenue()
         for partner in self:
             partner.lifetime_value = revenue.get(partner.commercial_partner_id.id, 0.0)
 
+    @api.depends_context("allowed_company_ids")
     def _compute_service_value(self):
         done = [("state", "=", "done")]
         revenue = self._crm_ext_group_by_commercial(
@@ -221,6 +260,7 @@ class ResPartner(models.Model):
             partner.service_cost = cost.get(key, 0.0)
             partner.service_margin = partner.service_revenue - partner.service_cost
 
+    @api.depends_context("allowed_company_ids")
     def _compute_feedback_count(self):
         counts = self._crm_ext_group_by_commercial(
             "customer.feedback", "commercial_partner_id", "__count", sudo=False
@@ -237,6 +277,7 @@ class ResPartner(models.Model):
             partner.feedback_count = counts.get(key, 0)
             partner.complaint_count = complaints.get(key, 0)
 
+    @api.depends_context("allowed_company_ids")
     def _compute_service_order_count(self):
         counts = self._crm_ext_group_by_commercial(
             "service.order", "commercial_partner_id", "__count", sudo=False
@@ -246,6 +287,7 @@ class ResPartner(models.Model):
                 partner.commercial_partner_id.id, 0
             )
 
+    @api.depends_context("allowed_company_ids")
     def _compute_equipment_count(self):
         counts = self._crm_ext_group_by_commercial(
             "customer.equipment",
@@ -257,6 +299,7 @@ class ResPartner(models.Model):
         for partner in self:
             partner.equipment_count = counts.get(partner.commercial_partner_id.id, 0)
 
+    @api.depends_context("allowed_company_ids")
     def _compute_return_count(self):
         counts = self._crm_ext_group_by_commercial(
             "service.return", "commercial_partner_id", "__count", sudo=False
@@ -303,6 +346,7 @@ class ResPartner(models.Model):
         action["context"] = {"default_partner_id": self.id}
         return action
 
+    @api.depends_context("allowed_company_ids")
     def _compute_satisfaction(self):
         since = fields.Datetime.now() - timedelta(days=365)
         domain = [
@@ -344,6 +388,7 @@ class ResPartner(models.Model):
                 else 0.0
             )
 
+    @api.depends_context("allowed_company_ids")
     def _compute_last_interaction_date(self):
         latest = defaultdict(lambda: False)
         for source in self._crm_ext_interaction_sources():
@@ -383,6 +428,7 @@ class ResPartner(models.Model):
                 f"{active[partner.id]} / {total[partner.id]}"
             )
 
+    @api.depends_context("allowed_company_ids")
     def _compute_open_ticket_count(self):
         open_by_commercial = self._crm_ext_group_by_commercial(
             "helpdesk.ticket",
@@ -463,6 +509,7 @@ class ResPartner(models.Model):
                     ("partner_id", "child_of", commercial.id),
                     ("consumed", "=", True),
                     ("rating", ">", 0),
+                    *self._crm_ext_company_domain("rating.rating"),
                 ],
                 limit=limit,
                 order="create_date desc",

@@ -44,9 +44,10 @@ class SaleOrder(models.Model):
         for order in self:
             order.service_order_count = counts.get(order, 0)
 
-    def _prepare_return_lines_vals(self):
+    def _prepare_return_lines_vals(self, exclude_returns=None):
         """Values of the return lines for what was delivered and can still
-        come back: one line per delivery move, or per lot for tracked goods."""
+        come back (open requests but ``exclude_returns`` deducted): one line
+        per delivery move, or per lot for tracked goods."""
         vals_list = []
         moves = self.order_line.move_ids.filtered(
             lambda m: (
@@ -58,7 +59,9 @@ class SaleOrder(models.Model):
         for move in moves:
             lots = move.move_line_ids.lot_id
             for lot in lots or [None]:
-                quantity = move._get_returnable_quantity(lot=lot)
+                quantity = move._get_returnable_quantity(
+                    lot=lot, exclude_returns=exclude_returns
+                )
                 if quantity > 0:
                     vals_list.append(
                         {

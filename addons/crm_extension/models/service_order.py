@@ -5,12 +5,14 @@ from datetime import timedelta
 from urllib.parse import quote_plus
 
 import pytz
+from psycopg2.errors import UniqueViolation
 
 from odoo import Command, api, fields, models, tools
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.misc import format_date
 
 from ..tools import route_planner
+from .customer_feedback import DESCRIPTION_MAX, EXTERNAL_REF_MAX, NAME_MAX
 
 _logger = logging.getLogger(__name__)
 
@@ -70,6 +72,44 @@ ORDER_STATES = [
     ("done", "Done"),
     ("cancelled", "Cancelled"),
 ]
+# what only dispatchers change on an order; technicians change the state
+# through the actions (which mark their writes with STATE_ACTION: a context
+# value no RPC caller can send)
+DISPATCH_FIELDS = {
+    "name",
+    "partner_id",
+    "site_partner_id",
+    "ticket_id",
+    "sale_order_id",
+    "sale_line_id",
+    "feedback_id",
+    "equipment_id",
+    "service_type",
+    "location_type",
+    "required_skill_ids",
+    "zone_id",
+    "priority",
+    "technician_id",
+    "duration_hours",
+    "date_deadline",
+    "scheduled_start",
+    "scheduled_end",
+    "company_id",
+    "external_ref",
+    "window_start",
+    "window_end",
+    "schedule_locked",
+    *ROUTE_FIGURES,
+}
+STATE_FIELDS = {"state", "date_started", "date_done"}
+STATE_ACTION = object()
+# api_request: the text fields and their sizes
+API_TEXT_LIMITS = {
+    "description": DESCRIPTION_MAX,
+    "external_ref": EXTERNAL_REF_MAX,
+    "partner_ref": NAME_MAX,
+    "email": 254,
+}
 
 
 class ServiceOrder(models.Model):
@@ -87,6 +127,7 @@ class ServiceOrder(models.Model):
 
     _name = "service.order"
     _description = "Service Order"
+    _check_company_auto = True
     _inherit = [
         "portal.mixin",
         "rating.mixin",
@@ -100,7 +141,12 @@ class ServiceOrder(models.Model):
         default=lambda self: self.env._("New"), readonly=True, copy=False, index=True
     )
     partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, tracking=True, index=True
+        "res.partner",
+        string="Customer",
+        required=True,
+        tracking=True,
+        index=True,
+        check_company=True,
     )
     commercial_partner_id = fields.Many2one(
         related="partner_id.commercial_partner_id", store=True, index=True
@@ -111,17 +157,31 @@ class ServiceOrder(models.Model):
         compute="_compute_site_partner_id",
         store=True,
         readonly=False,
+        check_company=True,
     )
     ticket_id = fields.Many2one(
-        "helpdesk.ticket", index="btree_not_null", tracking=True
+        "helpdesk.ticket",
+        index="btree_not_null",
+        tracking=True,
+        check_company=True,
     )
-    sale_order_id = fields.Many2one("sale.order", index="btree_not_null")
+    sale_order_id = fields.Many2one(
+        "sale.order", index="btree_not_null", check_company=True
+    )
     sale_line_id = fields.Many2one(
-        "sale.order.line", index="btree_not_null", copy=False
+        "sale.order.line",
+        index="btree_not_null",
+        copy=False,
+        check_company=True,
     )
-    feedback_id = fields.Many2one("customer.feedback", index="btree_not_null")
+    feedback_id = fields.Many2one(
+        "customer.feedback", index="btree_not_null", check_company=True
+    )
     equipment_id = fields.Many2one(
-        "customer.equipment", index="btree_not_null", tracking=True
+        "customer.equipment",
+        index="btree_not_null",
+        tracking=True,
+        check_company=True,
     )
     service_type = fields.Selection(
         SERVICE_TYPES,
@@ -141,7 +201,10 @@ class ServiceOrder(models.Model):
         [("0", "Low"), ("1", "Normal"), ("2", "High"), ("3", "Urgent")], default="1"
     )
     technician_id = fields.Many2one(
-        "service.technician", tracking=True, index="btree_not_null"
+        "service.technician",
+        tracking=True,
+        index="btree_not_null",
+        check_company=True,
     )
     technician_user_id = fields.Many2one(
         related="technician_id.user_id", store=True, string="Technician User"
@@ -244,24 +307,42 @@ class ServiceOrder(models.Model):
     map_url = fields.Char(compute="_compute_map_url")
     color = fields.Integer(related="technician_id.color")
     line_ids = fields.One2many("service.order.line", "order_id", string="Parts")
-    move_ids = fields.One2many("stock.move", "service_order_id", readonly=True)
-    move_count = fields.Integer(compute="_compute_move_count")
+    move_ids = fields.One2many(
+        "stock.move",
+        "service_order_id",
+        readonly=True,
+        groups="stock.group_stock_user",
+    )
+    move_count = fields.Integer(
+        compute="_compute_move_count", groups="stock.group_stock_user"
+    )
     currency_id = fields.Many2one(related="company_id.currency_id")
     amount_charged = fields.Monetary(
         compute="_compute_amounts",
         store=True,
         help="What the customer is billed: the chargeable lines.",
     )
+    # internal figures: never read by customers or technicians
     amount_cost = fields.Monetary(
         compute="_compute_amounts",
         store=True,
+        groups="crm_extension.group_service_user",
         help="The cost of every line used, warranty lines included.",
     )
-    amount_margin = fields.Monetary(compute="_compute_amounts", store=True)
-    invoice_ids = fields.Many2many(
-        "account.move", compute="_compute_invoice_ids", string="Invoices"
+    amount_margin = fields.Monetary(
+        compute="_compute_amounts",
+        store=True,
+        groups="crm_extension.group_service_user",
     )
-    invoice_count = fields.Integer(compute="_compute_invoice_ids")
+    invoice_ids = fields.Many2many(
+        "account.move",
+        compute="_compute_invoice_ids",
+        compute_sudo=True,
+        string="Invoices",
+        groups="crm_extension.group_service_user",
+        help="Customer invoices and vendor warranty claims of the order.",
+    )
+    invoice_count = fields.Integer(compute="_compute_invoice_ids", compute_sudo=True)
 
     _sql_constraints = [
         (
@@ -489,6 +570,24 @@ class ServiceOrder(models.Model):
                     )
                 )
 
+    @api.constrains("sale_order_id", "partner_id", "company_id")
+    def _check_sale_order_id(self):
+        for order in self.filtered("sale_order_id"):
+            sale = order.sale_order_id.sudo()
+            if (
+                sale.partner_id.commercial_partner_id != order.commercial_partner_id
+                or sale.company_id != order.company_id
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(order)s: the billing sale order must be one of "
+                        "%(customer)s's orders in %(company)s.",
+                        order=order.name,
+                        customer=order.commercial_partner_id.display_name,
+                        company=order.company_id.name,
+                    )
+                )
+
     @api.model
     def _check_schedule_values(self, vals):
         start, end = vals.get("scheduled_start"), vals.get("scheduled_end")
@@ -517,13 +616,20 @@ class ServiceOrder(models.Model):
 
     def write(self, vals):
         self._check_schedule_values(vals)
+        state_action = self.env.context.get("crm_ext_state_action") is STATE_ACTION
+        if self._crm_ext_is_technician():
+            self._check_technician_values(vals, state_action)
         if "signature" in vals and vals["signature"] and "signed_on" not in vals:
             vals["signed_on"] = fields.Datetime.now()
         moves = bool(ROUTE_TRIGGER_FIELDS & set(vals)) and not self.env.context.get(
             "crm_ext_routes_later"
         )
         days_before = self._get_route_days() if moves else set()
-        res = super().write(vals)
+        # the marker stops here: nothing the write triggers inherits it
+        records = (
+            self.with_context(crm_ext_state_action=False) if state_action else self
+        )
+        res = super(ServiceOrder, records).write(vals)
         if moves:
             self._refresh_routes(days_before | self._get_route_days())
         if "site_partner_id" in vals:
@@ -534,6 +640,54 @@ class ServiceOrder(models.Model):
                 lambda o: o.state in ACTIVE_STATES
             ).line_ids._stock_lines()._rereserve()
         return res
+
+    @api.model
+    def _crm_ext_is_technician(self):
+        """A technician only (Service Technician without Service User)."""
+        user = self.env.user
+        return (
+            not self.env.su
+            and user.has_group("crm_extension.group_service_technician")
+            and not user.has_group("crm_extension.group_service_user")
+        )
+
+    def _check_technician_values(self, vals, state_action=False):
+        """Technicians write the work done, the signature and notes, and move
+        the state through the actions; the customer, the schedule and the
+        billing stay with dispatchers (a value left as it is passes)."""
+        restricted = set(vals) & (DISPATCH_FIELDS | STATE_FIELDS)
+        if state_action:
+            restricted -= STATE_FIELDS
+        for fname in sorted(restricted):
+            field = self._fields[fname]
+            for order in self:
+                current = field.convert_to_write(order[fname], order)
+                given = field.convert_to_write(
+                    field.convert_to_record(
+                        field.convert_to_cache(vals[fname], order, validate=False),
+                        order,
+                    ),
+                    order,
+                )
+                if current == given:
+                    continue
+                if fname in STATE_FIELDS:
+                    message = self.env._(
+                        "Technicians move %(order)s through its buttons (start, "
+                        "done, cancel), not by writing its %(field)s. Ask a "
+                        "dispatcher if the order is in the wrong state.",
+                        order=order.name,
+                        field=field._description_string(self.env),
+                    )
+                else:
+                    message = self.env._(
+                        "Technicians record the work, the parts and the signature: "
+                        "the %(field)s of %(order)s is set by the dispatchers. Ask a "
+                        "dispatcher to change it.",
+                        field=field._description_string(self.env),
+                        order=order.name,
+                    )
+                raise AccessError(message)
 
     def _check_parts_editable(self):
         locked = self.filtered(lambda o: o.state in ("done", "cancelled"))
@@ -575,18 +729,20 @@ class ServiceOrder(models.Model):
                 )
             )
         self.line_ids._reserve()
-        self.write({"state": "scheduled"})
+        self._write_state({"state": "scheduled"})
         return True
 
     def action_start(self):
         self._check_state(("scheduled",), self.env._("start"))
-        self.write({"state": "in_progress", "date_started": fields.Datetime.now()})
+        self._write_state(
+            {"state": "in_progress", "date_started": fields.Datetime.now()}
+        )
         return True
 
     def action_done(self):
         self._check_state(("in_progress",), self.env._("finish"))
         self.line_ids._consume()
-        self.write({"state": "done", "date_done": fields.Datetime.now()})
+        self._write_state({"state": "done", "date_done": fields.Datetime.now()})
         self._bill_lines()
         self._claim_warranty()
         self.filtered(
@@ -601,13 +757,17 @@ class ServiceOrder(models.Model):
     def action_cancel(self):
         self._check_state(("draft", "scheduled", "in_progress"), self.env._("cancel"))
         self.line_ids._cancel_moves()
-        self.write({"state": "cancelled"})
+        self._write_state({"state": "cancelled"})
         return True
 
     def action_reset_draft(self):
         self._check_state(("cancelled",), self.env._("reset"))
-        self.write({"state": "draft"})
+        self._write_state({"state": "draft"})
         return True
+
+    def _write_state(self, vals):
+        """The state actions' write: technicians may move the state only so."""
+        return self.with_context(crm_ext_state_action=STATE_ACTION).write(vals)
 
     def action_open_map(self):
         self.ensure_one()
@@ -1156,13 +1316,17 @@ class ServiceOrder(models.Model):
             raise ValidationError(
                 self.env._("Unknown field(s) %s.", ", ".join(unknown))
             )
+        for field_name, limit in API_TEXT_LIMITS.items():
+            self._api_check_text(vals, field_name, limit)
         if not (vals.get("description") or "").strip():
             raise ValidationError(
                 self.env._("Field description: describe the problem.")
             )
         for field_name in ("service_type", "priority"):
             valid = dict(self._fields[field_name]._description_selection(self.env))
-            if field_name in vals and vals[field_name] not in valid:
+            if field_name in vals and (
+                not isinstance(vals[field_name], str) or vals[field_name] not in valid
+            ):
                 raise ValidationError(
                     self.env._(
                         "Field %(field)s: '%(value)s' is not one of %(valid)s.",
@@ -1180,23 +1344,80 @@ class ServiceOrder(models.Model):
             if existing:
                 return {"id": existing.id, "name": existing.name, "created": False}
         partner = self._api_find_partner(vals)
-        order = self.create(
-            {
-                "partner_id": partner.id,
-                "description": vals["description"].strip(),
-                "service_type": vals.get("service_type", "repair"),
-                "priority": vals.get("priority", "1"),
-                "external_ref": ref or False,
-            }
-        )
+        try:
+            with self.env.cr.savepoint():
+                order = self.create(
+                    {
+                        "partner_id": partner.id,
+                        "description": vals["description"].strip(),
+                        "service_type": vals.get("service_type", "repair"),
+                        "priority": vals.get("priority", "1"),
+                        "external_ref": ref or False,
+                    }
+                )
+        except UniqueViolation:
+            # a concurrent request created the order with this reference
+            # and committed it after this transaction began
+            existing = self._api_committed_order(ref)
+            if existing:
+                return {**existing, "created": False}
+            raise ValidationError(
+                self.env._(
+                    "Field external_ref: '%s' is already used in this company.", ref
+                )
+            ) from None
         return {"id": order.id, "name": order.name, "created": True}
+
+    @api.model
+    def _api_check_text(self, vals, field_name, limit):
+        value = vals.get(field_name)
+        if value in (None, False):
+            return
+        if not isinstance(value, str):
+            raise ValidationError(
+                self.env._(
+                    "Field %(field)s: expected text, got %(type)s.",
+                    field=field_name,
+                    type=type(value).__name__,
+                )
+            )
+        if len(value) > limit:
+            raise ValidationError(
+                self.env._(
+                    "Field %(field)s: %(size)s characters, at most %(limit)s.",
+                    field=field_name,
+                    size=len(value),
+                    limit=limit,
+                )
+            )
+
+    @api.model
+    def _api_committed_order(self, ref):
+        """``{"id", "name"}`` of the order with ``ref`` in the company as
+        committed now, if the caller may read it.
+
+        Under REPEATABLE READ this transaction does not see a row committed
+        after it began, so the order is read on a cursor of its own."""
+        with self.env.registry.cursor() as cr:
+            order = self.env(cr=cr)["service.order"].search(
+                [("external_ref", "=", ref), ("company_id", "=", self.env.company.id)],
+                limit=1,
+            )
+            return {"id": order.id, "name": order.name} if order else None
 
     @api.model
     def _api_find_partner(self, vals):
         Partner = self.env["res.partner"]
         if vals.get("partner_id"):
-            partner = Partner.browse(vals["partner_id"]).exists()
-            if not isinstance(vals["partner_id"], int) or not partner:
+            value = vals["partner_id"]
+            # searched with the caller's rights: a customer they may not read
+            # is as unknown as one that does not exist
+            partner = (
+                Partner.search([("id", "=", value)])
+                if isinstance(value, int) and not isinstance(value, bool)
+                else Partner
+            )
+            if not partner:
                 raise ValidationError(
                     self.env._(
                         "Field partner_id: no customer with id %s.", vals["partner_id"]
@@ -1295,7 +1516,9 @@ class ServiceOrder(models.Model):
         """Parts covered by a supplier's warranty: one draft vendor credit
         note per order and vendor, at cost, to claim them back."""
         vals_list, claimed = [], []
-        for order in self:
+        # the vendors and claims are internal: read as superuser, the
+        # caller's access to the order was checked by the action
+        for order in self.sudo():
             lines = order.line_ids.filtered(
                 lambda line: (
                     line.warranty_vendor_id

@@ -2,7 +2,7 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL, float_compare, float_is_zero
 
@@ -13,6 +13,18 @@ LINE_TYPES = [("part", "Part"), ("labour", "Labour")]
 BILLING_FIELDS = {"sale_line_id", "warranty_claim_id"}
 # what the reserved stock moves depend on
 STOCK_FIELDS = {"product_id", "lot_id", "quantity", "product_uom_id", "location_id"}
+# what a technician (without Service User) records on the lines of their
+# orders; the price, the billing and the stock source stay with dispatchers
+TECHNICIAN_FIELDS = {
+    "order_id",
+    "sequence",
+    "line_type",
+    "product_id",
+    "lot_id",
+    "quantity",
+    "quantity_used",
+    "product_uom_id",
+}
 
 
 class ServiceOrderLine(models.Model):
@@ -26,10 +38,15 @@ class ServiceOrderLine(models.Model):
 
     _name = "service.order.line"
     _description = "Service Order Line"
+    _check_company_auto = True
     _order = "order_id, sequence, id"
 
     order_id = fields.Many2one(
-        "service.order", required=True, ondelete="cascade", index=True
+        "service.order",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        check_company=True,
     )
     sequence = fields.Integer(default=10)
     company_id = fields.Many2one(related="order_id.company_id", store=True)
@@ -39,6 +56,7 @@ class ServiceOrderLine(models.Model):
         "product.product",
         required=True,
         domain="[('type', '=', line_type == 'labour' and 'service' or 'consu')]",
+        check_company=True,
     )
     product_tracking = fields.Selection(related="product_id.tracking")
     lot_id = fields.Many2one(
@@ -46,6 +64,7 @@ class ServiceOrderLine(models.Model):
         string="Lot/Serial",
         domain="[('product_id', '=', product_id)]",
         index="btree_not_null",
+        check_company=True,
     )
     quantity = fields.Float(
         string="Planned",
@@ -84,6 +103,7 @@ class ServiceOrderLine(models.Model):
         domain="[('usage', '=', 'internal')]",
         help="Where the part comes from: the technician's van, or the "
         "warehouse when the technician has none.",
+        check_company=True,
     )
     currency_id = fields.Many2one(related="order_id.company_id.currency_id")
     price_unit = fields.Monetary(
@@ -104,20 +124,43 @@ class ServiceOrderLine(models.Model):
     price_subtotal = fields.Monetary(
         string="Charged", compute="_compute_amounts", store=True
     )
-    cost_amount = fields.Monetary(string="Cost", compute="_compute_amounts", store=True)
+    # internal figures: never read by customers or technicians
+    cost_amount = fields.Monetary(
+        string="Cost",
+        compute="_compute_amounts",
+        store=True,
+        groups="crm_extension.group_service_user",
+    )
     warranty_vendor_id = fields.Many2one(
         "res.partner",
         compute="_compute_warranty_vendor_id",
         store=True,
         readonly=False,
+        groups="crm_extension.group_service_user",
         help="The supplier whose warranty covers this part: a draft vendor "
         "credit note claims its cost when the order is done.",
+        check_company=True,
     )
-    move_ids = fields.One2many("stock.move", "service_line_id", readonly=True)
+    move_ids = fields.One2many(
+        "stock.move",
+        "service_line_id",
+        readonly=True,
+        groups="stock.group_stock_user",
+    )
     sale_line_id = fields.Many2one(
-        "sale.order.line", readonly=True, copy=False, index="btree_not_null"
+        "sale.order.line",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        check_company=True,
     )
-    warranty_claim_id = fields.Many2one("account.move", readonly=True, copy=False)
+    warranty_claim_id = fields.Many2one(
+        "account.move",
+        readonly=True,
+        copy=False,
+        groups="crm_extension.group_service_user",
+        check_company=True,
+    )
 
     _sql_constraints = [
         (
@@ -261,6 +304,45 @@ class ServiceOrderLine(models.Model):
                     )
                 )
 
+    @api.constrains("price_unit")
+    def _check_price_unit(self):
+        negative = self.filtered(
+            lambda line: line.currency_id.compare_amounts(line.price_unit, 0) < 0
+        )
+        if negative:
+            raise ValidationError(
+                self.env._(
+                    "%(product)s: the unit price cannot be negative (%(price)s). "
+                    "Bill a discount or a credit note instead.",
+                    product=negative[0].product_id.display_name,
+                    price=negative[0].price_unit,
+                )
+            )
+
+    @api.constrains("location_id", "order_id")
+    def _check_location_id(self):
+        """Parts come from the technician's van or from a location of the
+        order's company warehouses, nowhere else."""
+        for line in self.filtered("location_id"):
+            location = line.location_id.sudo()
+            van = line.order_id.technician_id.sudo().van_location_id
+            in_van = van and location.parent_path.startswith(van.parent_path)
+            in_warehouse = (
+                location.usage == "internal"
+                and location.warehouse_id.company_id == line.order_id.company_id
+            )
+            if not (in_van or in_warehouse):
+                raise ValidationError(
+                    self.env._(
+                        "%(order)s: %(product)s must come from the technician's van "
+                        "or a warehouse of %(company)s, not from %(location)s.",
+                        order=line.order_id.name,
+                        product=line.product_id.display_name,
+                        company=line.order_id.company_id.name,
+                        location=location.display_name,
+                    )
+                )
+
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
@@ -270,6 +352,9 @@ class ServiceOrderLine(models.Model):
             [vals["order_id"] for vals in vals_list if vals.get("order_id")]
         )
         orders._check_parts_editable()
+        if self.env["service.order"]._crm_ext_is_technician():
+            for vals in vals_list:
+                self._check_technician_values(vals)
         lines = super().create(vals_list)
         lines.filtered(lambda line: line.order_id.state in ACTIVE_STATES)._reserve()
         return lines
@@ -277,6 +362,9 @@ class ServiceOrderLine(models.Model):
     def write(self, vals):
         if set(vals) - BILLING_FIELDS:
             self.order_id._check_parts_editable()
+        if self.env["service.order"]._crm_ext_is_technician():
+            for line in self:
+                line._check_technician_values(vals)
         res = super().write(vals)
         if STOCK_FIELDS & set(vals):
             self.filtered(
@@ -288,6 +376,45 @@ class ServiceOrderLine(models.Model):
         self.order_id._check_parts_editable()
         self._cancel_moves()
         return super().unlink()
+
+    def _check_technician_values(self, vals):
+        """A technician records the parts and labour used; any other value
+        must be the one already there or the one the line computes itself
+        (the web client sends those back), else an AccessError."""
+        restricted = set(vals) - TECHNICIAN_FIELDS
+        if not restricted:
+            return
+        origin = {
+            fname: self[fname]
+            for fname in TECHNICIAN_FIELDS
+            if self and fname != "sequence"
+        }
+        draft = self.new(
+            {
+                **origin,
+                **{fname: vals[fname] for fname in set(vals) & TECHNICIAN_FIELDS},
+            }
+        )
+        for fname in sorted(restricted):
+            field = self._fields.get(fname)
+            if field is None:
+                continue  # the ORM names unknown fields itself
+            # compared as superuser: some of these fields are not readable
+            # by technicians at all
+            if (self and _same_value(self.sudo(), fname, vals[fname])) or (
+                _same_value(draft.sudo(), fname, vals[fname])
+            ):
+                continue
+            order = self.order_id or draft.order_id
+            raise AccessError(
+                self.env._(
+                    "Technicians record the parts used, their lots and quantities: "
+                    "the %(field)s of %(order)s is set by the dispatchers. Ask a "
+                    "dispatcher to change it.",
+                    field=field._description_string(self.env),
+                    order=order.name,
+                )
+            )
 
     # ------------------------------------------------------------------
     # Stock
@@ -533,3 +660,20 @@ class ServiceOrderLine(models.Model):
             "product_uom": self.product_uom_id.id,
             "price_unit": self.price_unit,
         }
+
+
+def _same_value(record, fname, value):
+    """Whether ``value`` (as given to write) is ``record``'s value of ``fname``."""
+    field = record._fields[fname]
+    if field.type in ("one2many", "many2many"):
+        return False
+    given = field.convert_to_record(
+        field.convert_to_cache(value, record, validate=False), record
+    )
+    if field.type == "many2one":
+        return given.id == record[fname].id
+    if field.type == "monetary":
+        return not record.currency_id.compare_amounts(given or 0.0, record[fname])
+    if field.type == "float":
+        return float_compare(given or 0.0, record[fname], precision_digits=6) == 0
+    return given == record[fname]

@@ -20,6 +20,7 @@ class ServiceReturn(models.Model):
 
     _name = "service.return"
     _description = "Return / Exchange"
+    _check_company_auto = True
     _inherit = [
         "portal.mixin",
         "mail.thread",
@@ -53,6 +54,7 @@ class ServiceReturn(models.Model):
         index=True,
         tracking=True,
         domain="[('state', '=', 'sale'), ('company_id', '=', company_id)]",
+        check_company=True,
     )
     partner_id = fields.Many2one(
         related="sale_order_id.partner_id", store=True, index=True
@@ -63,10 +65,16 @@ class ServiceReturn(models.Model):
         index=True,
     )
     feedback_id = fields.Many2one(
-        "customer.feedback", index="btree_not_null", tracking=True
+        "customer.feedback",
+        index="btree_not_null",
+        tracking=True,
+        check_company=True,
     )
     ticket_id = fields.Many2one(
-        "helpdesk.ticket", index="btree_not_null", tracking=True
+        "helpdesk.ticket",
+        index="btree_not_null",
+        tracking=True,
+        check_company=True,
     )
     outcome = fields.Selection(
         [
@@ -99,7 +107,11 @@ class ServiceReturn(models.Model):
         "stock.picking", readonly=True, copy=False, index="btree_not_null"
     )
     repair_order_id = fields.Many2one(
-        "service.order", readonly=True, copy=False, index="btree_not_null"
+        "service.order",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        check_company=True,
     )
     date_confirmed = fields.Datetime(readonly=True, copy=False)
 
@@ -115,7 +127,9 @@ class ServiceReturn(models.Model):
                 continue
             ret.line_ids = [Command.clear()] + [
                 Command.create(vals)
-                for vals in ret.sale_order_id._prepare_return_lines_vals()
+                for vals in ret.sale_order_id._prepare_return_lines_vals(
+                    exclude_returns=ret._origin
+                )
             ]
 
     def _compute_access_url(self):
@@ -144,7 +158,9 @@ class ServiceReturn(models.Model):
         """Make the return picking and the outcome of each return."""
         self.check_access("write")
         for ret in self:
-            ret._check_confirmable()
+            # the delivery moves are read as superuser: service users have
+            # no inventory rights
+            ret.sudo()._check_confirmable()
         for ret in self:
             ret = ret.sudo()
             ret.line_ids.filtered(lambda line: not line.quantity).unlink()
@@ -240,19 +256,41 @@ class ServiceReturn(models.Model):
         commands = []
         for key, quantity in quantities.items():
             vals = available.get(key)
+            move = sale_order.order_line.move_ids.filtered(
+                lambda m, k=key: m.id == k[0]
+            )
+            lot = self.env["stock.lot"].browse(key[1])
+            requested = (
+                move._get_requested_return_quantity(lot=lot or None) if move else 0.0
+            )
+            if not vals and requested and quantity:
+                raise ValidationError(
+                    self.env._(
+                        "%(product)s is already asked back in an open return "
+                        "request (%(requested)s): we will answer it before you "
+                        "can ask again.",
+                        product=move.product_id.display_name,
+                        requested=requested,
+                    )
+                )
             if not vals:
+                if not quantity:
+                    continue
                 raise ValidationError(
                     self.env._("One of the lines can no longer be returned.")
                 )
             if quantity < 0 or quantity > vals["quantity"]:
-                product = self.env["stock.move"].browse(key[0]).product_id
-                raise ValidationError(
-                    self.env._(
-                        "%(product)s: return between 0 and %(max)s.",
-                        product=product.display_name,
-                        max=vals["quantity"],
-                    )
+                message = self.env._(
+                    "%(product)s: return between 0 and %(max)s.",
+                    product=move.product_id.display_name,
+                    max=vals["quantity"],
                 )
+                if requested:
+                    message += " " + self.env._(
+                        "%s more are already asked back in an open return request.",
+                        requested,
+                    )
+                raise ValidationError(message)
             if quantity:
                 commands.append(Command.create({**vals, "quantity": quantity}))
         if not commands:

@@ -11,23 +11,34 @@ class ServiceReturnLine(models.Model):
 
     _name = "service.return.line"
     _description = "Return / Exchange Line"
+    _check_company_auto = True
     _order = "return_id, id"
 
     return_id = fields.Many2one(
-        "service.return", required=True, ondelete="cascade", index=True
+        "service.return",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        check_company=True,
     )
     company_id = fields.Many2one(related="return_id.company_id", store=True)
-    sale_line_id = fields.Many2one("sale.order.line", required=True, index=True)
+    sale_line_id = fields.Many2one(
+        "sale.order.line", required=True, index=True, check_company=True
+    )
     move_id = fields.Many2one(
         "stock.move",
         string="Delivery Move",
         required=True,
         domain="[('sale_line_id', '=', sale_line_id), ('state', '=', 'done')]",
+        check_company=True,
     )
     product_id = fields.Many2one(related="move_id.product_id", store=True)
     product_tracking = fields.Selection(related="product_id.tracking")
     lot_id = fields.Many2one(
-        "stock.lot", string="Lot/Serial", domain="[('product_id', '=', product_id)]"
+        "stock.lot",
+        string="Lot/Serial",
+        domain="[('product_id', '=', product_id)]",
+        check_company=True,
     )
     quantity = fields.Float(digits="Product Unit of Measure")
     product_uom_id = fields.Many2one(related="move_id.product_uom")
@@ -84,7 +95,9 @@ class ServiceReturnLine(models.Model):
             if line.lot_id:
                 asked[(line.move_id, line.lot_id)] += line.quantity
         for (move, lot), quantity in asked.items():
-            returnable = move._get_returnable_quantity(lot=lot)
+            returnable = move._get_returnable_quantity(
+                lot=lot, exclude_returns=self.return_id
+            )
             if (
                 float_compare(
                     quantity, returnable, precision_rounding=move.product_uom.rounding
@@ -97,16 +110,24 @@ class ServiceReturnLine(models.Model):
                 if lot
                 else quantity
             )
-            raise UserError(
-                self.env._(
-                    "%(product)s: %(what)s asked back but only %(left)s of "
-                    "%(delivery)s can still be returned.",
-                    product=move.product_id.display_name,
-                    what=what,
-                    left=returnable,
-                    delivery=move.picking_id.name or move.reference,
-                )
+            message = self.env._(
+                "%(product)s: %(what)s asked back but only %(left)s of "
+                "%(delivery)s can still be returned.",
+                product=move.product_id.display_name,
+                what=what,
+                left=returnable,
+                delivery=move.picking_id.name or move.reference,
             )
+            requested = move._get_requested_return_quantity(
+                lot=lot, exclude_returns=self.return_id
+            )
+            if requested:
+                message += " " + self.env._(
+                    "%s are already asked back in open return requests: confirm "
+                    "or cancel those first.",
+                    requested,
+                )
+            raise UserError(message)
 
     def _posted_invoices(self):
         """The posted customer invoices of the lines' sale lines."""

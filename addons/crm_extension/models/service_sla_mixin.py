@@ -4,6 +4,7 @@ from collections import defaultdict
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 SLA_STATUSES = [
@@ -13,6 +14,22 @@ SLA_STATUSES = [
     ("met", "Met"),
     ("paused", "Paused"),
 ]
+# The clock: written by the mixin's own code (marked with SLA_CLOCK, a
+# context value that no RPC caller can send) and by Service Managers.
+SLA_CLOCK_FIELDS = {
+    "sla_policy_id",
+    "sla_start_date",
+    "sla_response_deadline",
+    "sla_deadline",
+    "sla_status",
+    "sla_paused_hours",
+    "sla_pause_start",
+    "first_response_date",
+    "sla_response_hours",
+    "sla_resolution_hours",
+    "escalation_level",
+}
+SLA_CLOCK = object()
 
 
 class ServiceSlaMixin(models.AbstractModel):
@@ -79,6 +96,49 @@ class ServiceSlaMixin(models.AbstractModel):
         string="Resolution Time (working hours)", readonly=True, copy=False
     )
     escalation_level = fields.Integer(readonly=True, copy=False, default=0)
+
+    # ------------------------------------------------------------------
+    # CRUD: the clock is not for users to set
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        defaults = {
+            key[len("default_") :]: value
+            for key, value in self.env.context.items()
+            if key.startswith("default_")
+        }
+        for vals in vals_list:
+            self._sla_check_clock_write({**defaults, **vals})
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._sla_check_clock_write(vals)
+        return super().write(vals)
+
+    @api.model
+    def _sla_check_clock_write(self, vals):
+        clock = SLA_CLOCK_FIELDS & set(vals)
+        if (
+            not clock
+            or self.env.su
+            or self.env.context.get("crm_ext_sla_clock") is SLA_CLOCK
+            or self.env.user.has_group("crm_extension.group_service_manager")
+        ):
+            return
+        raise AccessError(
+            self.env._(
+                "The service level clock (%(fields)s) runs by itself: only "
+                "Service Managers may correct it.",
+                fields=", ".join(
+                    self._fields[fname]._description_string(self.env)
+                    for fname in sorted(clock)
+                ),
+            )
+        )
+
+    def _sla_clock(self):
+        """The records, allowed to write their clock fields."""
+        return self.with_context(crm_ext_sla_clock=SLA_CLOCK)
 
     # ------------------------------------------------------------------
     # Hooks for the models using the mixin
@@ -223,7 +283,7 @@ class ServiceSlaMixin(models.AbstractModel):
         now = fields.Datetime.now()
         started = self.filtered(lambda r: r._sla_is_paused() and not before[r.id][0])
         if started:
-            started.write({"sla_pause_start": now})
+            started._sla_clock().write({"sla_pause_start": now})
         resumed = self.filtered(
             lambda r: not r._sla_is_paused() and before[r.id][0] and r.sla_pause_start
         )
@@ -232,17 +292,19 @@ class ServiceSlaMixin(models.AbstractModel):
                 {r.id: (r.sla_pause_start, now) for r in records}
             )
             for record in records:
-                record.write(
+                record._sla_clock().write(
                     {
                         "sla_paused_hours": record.sla_paused_hours + hours[record.id],
                         "sla_pause_start": False,
                     }
                 )
-        (resumed - resumed.filtered("sla_policy_id")).write({"sla_pause_start": False})
+        (resumed - resumed.filtered("sla_policy_id"))._sla_clock().write(
+            {"sla_pause_start": False}
+        )
         closed = self.filtered(lambda r: r._sla_is_closed() and not before[r.id][1])
         used = closed._sla_time_used(now)
         for record in closed.filtered("sla_policy_id"):
-            record.sla_resolution_hours = used[record.id][0]
+            record._sla_clock().sla_resolution_hours = used[record.id][0]
 
     def _sla_register_response(self, message):
         """The first public reply of an internal user is the first response."""
@@ -293,7 +355,7 @@ class ServiceSlaMixin(models.AbstractModel):
             if record.sla_status != statuses[record.id]:
                 by_status[statuses[record.id]].append(record.id)
         for status, ids in by_status.items():
-            self.browse(ids).write({"sla_status": status})
+            self.browse(ids)._sla_clock().write({"sla_status": status})
         due = self._sla_due_escalations(now)
         claimed = self._sla_claim(due)
         if claimed:
@@ -423,7 +485,7 @@ class ServiceSlaMixin(models.AbstractModel):
                 ]
             writes[tuple(sorted(new.items()))].append(record.id)
         for values, ids in writes.items():
-            self.browse(ids).write(dict(values))
+            self.browse(ids)._sla_clock().write(dict(values))
         if activities:
             # One batch; the escalation message in the chatter is the notice,
             # so no assignment email per activity.

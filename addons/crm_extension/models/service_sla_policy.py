@@ -23,6 +23,7 @@ class ServiceSlaPolicy(models.Model):
 
     _name = "service.sla.policy"
     _description = "Service Level Policy"
+    _check_company_auto = True
     _order = "sequence, id"
 
     name = fields.Char(required=True, translate=True)
@@ -36,8 +37,12 @@ class ServiceSlaPolicy(models.Model):
         required=True,
         default="ticket",
     )
-    team_ids = fields.Many2many("helpdesk.ticket.team", string="Teams")
-    category_ids = fields.Many2many("helpdesk.ticket.category", string="Categories")
+    team_ids = fields.Many2many(
+        "helpdesk.ticket.team", string="Teams", check_company=True
+    )
+    category_ids = fields.Many2many(
+        "helpdesk.ticket.category", string="Categories", check_company=True
+    )
     priority = fields.Selection(PRIORITIES, help="Empty: any priority.")
     partner_ids = fields.Many2many("res.partner", string="Customers")
     partner_category_ids = fields.Many2many(
@@ -59,6 +64,7 @@ class ServiceSlaPolicy(models.Model):
         string="Working Hours",
         help="Empty: the company's working hours. Its leaves without a resource "
         "are public holidays: the clock does not run on them.",
+        check_company=True,
     )
     pause_stage_ids = fields.Many2many(
         "helpdesk.ticket.stage",
@@ -266,6 +272,7 @@ class ServiceSlaEscalation(models.Model):
     _order = "policy_id, level, id"
 
     policy_id = fields.Many2one("service.sla.policy", required=True, ondelete="cascade")
+    company_id = fields.Many2one(related="policy_id.company_id", store=True, index=True)
     level = fields.Integer(required=True, default=1)
     name = fields.Char(compute="_compute_name", store=True, readonly=False)
     trigger = fields.Selection(
@@ -362,6 +369,8 @@ class ServiceSlaEscalationLog(models.Model):
         "service.sla.escalation", required=True, ondelete="cascade"
     )
     level = fields.Integer(related="escalation_id.level", store=True)
+    # not stored: the rows are inserted in SQL by service.sla.mixin._sla_claim
+    company_id = fields.Many2one(related="escalation_id.company_id")
 
     _sql_constraints = [
         (

@@ -162,6 +162,7 @@ class ServiceTechnician(models.Model):
         warehouse, confirmed and reserved; an open replenishment of the van
         is updated instead of a second one made. Service users and managers
         run it; technicians ask them."""
+        self._lock(self)  # two runs for one van make one transfer
         if not self.env.user.has_group("crm_extension.group_service_user"):
             raise AccessError(
                 self.env._(
@@ -282,6 +283,7 @@ class ServiceTechnician(models.Model):
     def _replenish_vans(self, shortfalls):
         """One internal transfer per van, from its warehouse's stock, for the
         quantities of ``shortfalls`` (see ``_get_van_shortfalls``)."""
+        self._lock(self)  # two runs for one van make one transfer
         homeless = [van for van in shortfalls if not van.sudo().warehouse_id]
         if homeless:
             raise UserError(

@@ -33,9 +33,24 @@ class StockMove(models.Model):
             strict=strict,
         )
 
-    def _get_returnable_quantity(self, lot=None):
+    def _get_requested_return_quantity(self, lot=None, exclude_returns=None):
+        """What open return requests (state *requested*, other than
+        ``exclude_returns``) ask back of this move (or of one of its lots)."""
+        self.ensure_one()
+        domain = [("move_id", "=", self.id), ("return_id.state", "=", "requested")]
+        if lot:
+            domain.append(("lot_id", "=", lot.id))
+        if exclude_returns:
+            domain.append(("return_id", "not in", exclude_returns.ids))
+        # read as superuser: the requests of the move's customer all count,
+        # whoever may read them
+        lines = self.env["service.return.line"].sudo().search(domain)
+        return sum(lines.mapped("quantity"))
+
+    def _get_returnable_quantity(self, lot=None, exclude_returns=None):
         """What this done delivery move (or one of its lots) delivered minus
-        what its returns, not cancelled, take back, in the move's unit."""
+        what its returns, not cancelled, take back and what open return
+        requests (but ``exclude_returns``) ask back, in the move's unit."""
         self.ensure_one()
         returns = self.returned_move_ids.filtered(lambda m: m.state != "cancel")
         if lot:
@@ -52,7 +67,8 @@ class StockMove(models.Model):
         else:
             delivered = self.quantity
             returned = sum(returns.mapped("product_uom_qty"))
-        return max(delivered - returned, 0.0)
+        requested = self._get_requested_return_quantity(lot, exclude_returns)
+        return max(delivered - returned - requested, 0.0)
 
     def _action_done(self, cancel_backorder=False):
         moves = super()._action_done(cancel_backorder=cancel_backorder)

@@ -47,7 +47,8 @@ class CustomerSatisfactionReport(models.Model):
                     p.commercial_partner_id AS partner_id,
                     r.rated_partner_id AS rated_partner_id,
                     t.team_id AS team_id,
-                    COALESCE(t.company_id, fb.company_id) AS company_id,
+                    COALESCE(t.company_id, fb.company_id, so.company_id)
+                        AS company_id,
                     r.rating AS rating,
                     1 AS rating_count,
                     CASE r.nps_category
@@ -66,6 +67,8 @@ class CustomerSatisfactionReport(models.Model):
                     ON r.res_model = 'helpdesk.ticket' AND t.id = r.res_id
                 LEFT JOIN customer_feedback fb
                     ON r.res_model = 'customer.feedback' AND fb.id = r.res_id
+                LEFT JOIN service_order so
+                    ON r.res_model = 'service.order' AND so.id = r.res_id
                 WHERE r.consumed AND r.rating > 0
             )
             """

@@ -22,3 +22,4 @@ from . import test_equipment_events
 from . import test_concurrency
 from . import test_service_parts_tour
 from . import test_coexistence
+from . import test_security_fields

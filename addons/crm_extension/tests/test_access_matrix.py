@@ -72,7 +72,6 @@ MATRIX = {
         "manager": "rwcu",
     },
     "service.sla.policy": {
-        "portal": "r",
         "employee": "r",
         "technician": "r",
         "user": "r",
@@ -90,6 +89,7 @@ MATRIX = {
     "service.parts.report": {"user": "r", "manager": "r"},
     "service.order.analysis": {"user": "r", "manager": "r"},
     "service.technician.utilisation": {"user": "r", "manager": "r"},
+    "crm.ext.rate.limit": {"manager": "ru"},
 }
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 
