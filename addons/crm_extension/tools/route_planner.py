@@ -753,10 +753,12 @@ class _Model:
       [depart, arrive_by];
     - a break between two working intervals is a required client at a
       location with no travel to or from it, pinned to the break's start and
-      lasting the break: a visit lies before or after it, never across;
-    - a visit is an optional client (one per point in time it may start)
-      whose prize grows 4-fold per priority level; a visit with a deadline is
-      two mutually exclusive clients: on time, and late for a smaller prize;
+      lasting the break: a visit lies before or after it, never across (the
+      drive across the break is not counted there; the rescheduling with the
+      real intervals checks it);
+    - a visit is an optional client whose prize grows 4-fold per priority
+      level; a visit whose deadline can be missed is two mutually exclusive
+      clients: on time, and late for LATE_COST less;
     - eligibility is a set of load dimensions (see _eligibility_dimensions);
     - cost: TRAVEL_COST per second of travel, 1 per second a route runs
       beyond its share of the work (balance)."""
