@@ -25,6 +25,11 @@ import urllib.request
 import websocket
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# clicks the closed group headers of a list (run twice: nested groups)
+OPEN_GROUPS = (
+    "document.querySelectorAll('.o_group_header:not(.o_group_open)')"
+    ".forEach(g => g.click())"
+)
 # (file name, path relative to the server, what it shows[, script run once the
 # page is shown]). ``{module.xml_id}`` in a path stands for that record's id.
 PAGES = [
@@ -34,9 +39,16 @@ PAGES = [
         "customer feedback by state",
     ),
     (
-        "dispatch-calendar.png",
+        "dispatch-board.png",
         "/odoo/action-crm_extension.action_service_order_dispatch",
-        "service orders by technician after auto-assign",
+        "the dispatch board: visits by technician after auto-assign",
+    ),
+    (
+        "routes-by-day.png",
+        "/odoo/action-crm_extension.action_service_order_routes",
+        "each technician's day, stop by stop, with travel and the day's km",
+        OPEN_GROUPS,
+        f"setTimeout(() => {{ {OPEN_GROUPS} }}, 1000)",
     ),
     (
         "service-orders.png",

@@ -223,3 +223,13 @@ def test_euclidean_matrix_figures():
     matrix = travel.euclidean_matrix([(0, 0), (3, 4), (6, 8)])
     assert matrix.minutes[0][1] == 5.0 and matrix.km[0][2] == 10.0
     assert matrix.minutes[2][1] == 5.0 and len(matrix) == 3
+
+
+def test_whole_minutes_rounds_travel_up_and_keeps_km():
+    matrix = travel.TravelMatrix(
+        minutes=numpy.array([[0.0, 12.2], [59.9999999999, 3.0]]),
+        km=numpy.array([[0.0, 8.1], [40.0, 2.0]]),
+    )
+    rounded = travel.whole_minutes(matrix)
+    assert rounded.minutes.tolist() == [[0.0, 13.0], [60.0, 3.0]]
+    assert rounded.km is matrix.km

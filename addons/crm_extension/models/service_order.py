@@ -11,7 +11,7 @@ from odoo import Command, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.misc import format_date
 
-from ..tools import route_planner
+from ..tools import route_planner, travel
 from .customer_feedback import DESCRIPTION_MAX, EXTERNAL_REF_MAX, NAME_MAX
 
 _logger = logging.getLogger(__name__)
@@ -239,7 +239,11 @@ class ServiceOrder(models.Model):
         help="Pinned by the dispatcher: re-planning never moves this visit.",
     )
     route_sequence = fields.Integer(
-        string="Stop", readonly=True, copy=False, help="Position in the day's route."
+        string="Stop",
+        readonly=True,
+        copy=False,
+        aggregator=None,
+        help="Position in the day's route.",
     )
     travel_minutes = fields.Float(
         string="Travel (min)",
@@ -914,7 +918,8 @@ class ServiceOrder(models.Model):
             plan = route_planner.plan(
                 problem["shifts"],
                 problem["visits"],
-                company._get_travel_matrix(problem["points"]),
+                # bookings on the minute: travel rounded up to whole minutes
+                travel.whole_minutes(company._get_travel_matrix(problem["points"])),
                 time_limit=company.dispatch_time_limit or None,
             )
             # a re-planned booking that found no place keeps its slot: plan

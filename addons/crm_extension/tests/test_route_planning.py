@@ -179,6 +179,8 @@ class TestRoutePlanning(ServiceCommon):
                 order.travel_km, haversine_km(*previous_point, *point) * 1.3, places=2
             )
             self.assertFalse(order.schedule_warning)
+            # booked on the minute
+            self.assertEqual(order.scheduled_start.second, 0)
             previous_point, previous_end = point, order.scheduled_end
         back = expected_minutes(previous_point, HOME)
         self.assertAlmostEqual(visits[-1].return_minutes, back, places=2)

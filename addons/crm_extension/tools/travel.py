@@ -41,6 +41,14 @@ class TravelMatrix:
         return len(self.minutes)
 
 
+def whole_minutes(matrix):
+    """``matrix`` with its travel times rounded up to whole minutes: plans
+    made with it book visits on the minute, and never tighter than the
+    original times allow."""
+    minutes = numpy.ceil(numpy.asarray(matrix.minutes, dtype=float) - 1e-9)
+    return TravelMatrix(minutes=numpy.maximum(minutes, 0.0), km=matrix.km)
+
+
 def _as_array(points, what):
     array = numpy.asarray(points, dtype=float)
     if array.size == 0:
