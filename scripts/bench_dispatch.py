@@ -49,15 +49,17 @@ _EPS = 1e-6
 
 
 def load_tools():
+    """The module's travel and route planner files, loaded alone (no Odoo),
+    once per process: the benchmark and the pure-Python tests use them."""
     modules = {}
     for name in ("travel", "route_planner"):
-        spec = importlib.util.spec_from_file_location(
-            f"crm_ext_bench_{name}", TOOLS / f"{name}.py"
-        )
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-        modules[name] = module
+        key = f"crm_ext_tools_{name}"
+        if key not in sys.modules:
+            spec = importlib.util.spec_from_file_location(key, TOOLS / f"{name}.py")
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[key] = module
+            spec.loader.exec_module(module)
+        modules[name] = sys.modules[key]
     return modules["travel"], modules["route_planner"]
 
 

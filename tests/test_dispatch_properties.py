@@ -7,29 +7,14 @@ earliest starts, deadlines, priorities) on a plane where a distance unit
 takes a minute: every plan is drivable, keeps the fixed visits, uses only
 eligible technicians, and the same input gives the same plan."""
 
-import importlib.util
-import pathlib
-import sys
 from datetime import datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-TOOLS = pathlib.Path(__file__).resolve().parent.parent / "addons/crm_extension/tools"
+from scripts.bench_dispatch import load_tools
 
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(
-        f"crm_ext_props_{name}", TOOLS / f"{name}.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-travel = _load("travel")
-planner = _load("route_planner")
+travel, planner = load_tools()
 MONDAY = datetime(2026, 1, 5)
 ITERATIONS = 40  # small budgets: the properties hold for any budget
 

@@ -4,30 +4,15 @@
 Random small instances (fixed seeds) of technician-days with a lunch break,
 windows, eligibility and fixed visits; every plan is checked stop by stop."""
 
-import importlib.util
 import itertools
-import pathlib
 import random
-import sys
 from datetime import datetime, timedelta
 
 import pytest
 
-TOOLS = pathlib.Path(__file__).resolve().parent.parent / "addons/crm_extension/tools"
+from scripts.bench_dispatch import load_tools
 
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(
-        f"crm_ext_{name}", TOOLS / f"{name}.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-travel = _load("travel")
-planner = _load("route_planner")
+travel, planner = load_tools()
 MONDAY = datetime(2026, 1, 5)
 
 

@@ -6,11 +6,8 @@ http.server thread on 127.0.0.1) that answers from a known matrix, so the
 figures, the block-by-block requests and the error messages are checked
 against what the service said."""
 
-import importlib.util
 import json
 import math
-import pathlib
-import sys
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,11 +15,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import numpy
 import pytest
 
-TOOLS = pathlib.Path(__file__).resolve().parent.parent / "addons/crm_extension/tools"
-spec = importlib.util.spec_from_file_location("crm_ext_travel_t", TOOLS / "travel.py")
-travel = importlib.util.module_from_spec(spec)
-sys.modules[spec.name] = travel
-spec.loader.exec_module(travel)
+from scripts.bench_dispatch import load_tools
+
+travel, _planner = load_tools()
 
 # (latitude, longitude) of five points; the stub's road figures below
 POINTS = [(48.85, 2.35), (48.86, 2.30), (48.80, 2.40), (48.90, 2.25), (48.83, 2.37)]
