@@ -222,13 +222,11 @@ class ServiceOrder(models.Model):
         compute="_compute_scheduled_end", store=True, readonly=False, tracking=True
     )
     window_start = fields.Datetime(
-        string="Window Start",
         tracking=True,
         help="The customer's time window: the visit must start at or after "
         "this moment.",
     )
     window_end = fields.Datetime(
-        string="Window End",
         tracking=True,
         help="The customer's time window: the visit must start by this moment.",
     )
