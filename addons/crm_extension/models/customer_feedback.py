@@ -264,6 +264,10 @@ class CustomerFeedback(models.Model):
         return self.resolved_date or self.write_date
 
     @api.model
+    def _sla_state_depends(self):
+        return ["state", "resolved_date"]
+
+    @api.model
     def _sla_open_domain(self):
         return [("state", "in", OPEN_STATES)]
 

@@ -115,6 +115,10 @@ class HelpdeskTicket(models.Model):
         return self.stage_id in self.sla_policy_id.pause_stage_ids
 
     @api.model
+    def _sla_state_depends(self):
+        return ["stage_id", "closed_date", "sla_policy_id.pause_stage_ids"]
+
+    @api.model
     def _sla_open_domain(self):
         return [("stage_id.closed", "=", False)]
 

@@ -42,7 +42,8 @@ class ServiceSlaMixin(models.AbstractModel):
     - the fields ``company_id``, ``team_id`` (helpdesk team), ``category_id``
       (helpdesk category), ``priority``, ``partner_id`` and ``user_id``, or
       overrides of ``_sla_values()`` and ``_sla_depends()``;
-    - ``_sla_is_closed()``, ``_sla_closed_date()``, ``_sla_is_paused()``;
+    - ``_sla_is_closed()``, ``_sla_closed_date()``, ``_sla_is_paused()``,
+      and ``_sla_state_depends()``, the fields these read;
     - ``_sla_open_domain()``: the records the cron evaluates;
     - a call to ``_sla_register_response(message)`` from its
       ``_message_post_after_hook``, and to ``_sla_track_changes`` around
@@ -207,7 +208,20 @@ class ServiceSlaMixin(models.AbstractModel):
                 record.sla_response_deadline = response[record.id]
                 record.sla_deadline = resolution[record.id]
 
-    @api.depends(lambda self: ["sla_deadline", "sla_pause_start", *self._sla_depends()])
+    @api.model
+    def _sla_state_depends(self):
+        """The fields ``_sla_is_closed``, ``_sla_closed_date`` and
+        ``_sla_is_paused`` read: closing or pausing recomputes the status."""
+        return []
+
+    @api.depends(
+        lambda self: [
+            "sla_deadline",
+            "sla_pause_start",
+            *self._sla_depends(),
+            *self._sla_state_depends(),
+        ]
+    )
     def _compute_sla_status(self):
         statuses = self._sla_statuses(fields.Datetime.now())
         for record in self:
