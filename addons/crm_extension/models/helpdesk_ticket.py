@@ -144,8 +144,10 @@ class HelpdeskTicket(models.Model):
             )._resolve_from_ticket(ticket)
 
     def _send_ticket_rating_mail(self, force_send=False):
-        """The team's rating template, when it has one, wins over the stage's."""
-        with_team_template = self.filtered(
+        """No request for a team that turned them off; the team's rating
+        template, when it has one, wins over the stage's."""
+        tickets = self.filtered(lambda t: not t.team_id or t.team_id.rating_request)
+        with_team_template = tickets.filtered(
             lambda t: (
                 t.team_id.rating_mail_template_id
                 and t.rating_status == "stage_change"
@@ -159,7 +161,7 @@ class HelpdeskTicket(models.Model):
                 force_send=force_send,
             )
         return super(
-            HelpdeskTicket, self - with_team_template
+            HelpdeskTicket, tickets - with_team_template
         )._send_ticket_rating_mail(force_send=force_send)
 
     def _crm_ext_on_low_rating(self, rating):

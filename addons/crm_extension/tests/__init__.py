@@ -23,3 +23,4 @@ from . import test_concurrency
 from . import test_service_parts_tour
 from . import test_coexistence
 from . import test_security_fields
+from . import test_ticket_rating_request
