@@ -174,6 +174,7 @@ def cmd_service_request(odoo, args, out):
         for key, value in (
             ("partner_ref", args.partner_ref),
             ("email", args.email),
+            ("serial", args.serial),
             ("description", args.description),
             ("service_type", args.service_type),
             ("external_ref", args.external_ref),
@@ -231,6 +232,7 @@ def build_parser():
     req = ssub.add_parser("request", help="request a service from an external system")
     req.add_argument("--partner-ref", help="customer reference")
     req.add_argument("--email", help="customer email")
+    req.add_argument("--serial", help="serial number of the customer's unit")
     req.add_argument("--description", required=True)
     req.add_argument("--service-type", default="repair")
     req.add_argument("--external-ref", help="your key: a retry never duplicates")

@@ -117,6 +117,23 @@ def test_service_request_never_duplicates(odoo, tag, customer):
     assert "Field email: no customer with the email nobody@example.org." in bad.stderr
 
 
+def test_service_request_by_serial(odoo, tag, customer):
+    unit = odoo.env["customer.equipment"].create(
+        {"name": "Monitored boiler", "partner_id": customer, "serial": f"SN-{tag}"}
+    )
+    done = cli("service", "request", "--serial", f"SN-{tag}", "--description", "E42")
+    assert done.returncode == 0, done.stderr
+    [order] = odoo.env["service.order"].read(
+        [json.loads(done.stdout)["id"]], ["partner_id", "equipment_id"]
+    )
+    assert (order["partner_id"][0], order["equipment_id"][0]) == (customer, unit)
+    bad = cli("service", "request", "--serial", f"XX-{tag}", "--description", "E42")
+    assert bad.returncode == 1
+    assert f"Field serial: no active equipment with the serial 'XX-{tag}'." in (
+        bad.stderr
+    )
+
+
 def test_technician_reads_only_own_orders(odoo, login_as, tag, customer):
     groups = odoo.env.ref("crm_extension.group_service_technician").id
     logins = []

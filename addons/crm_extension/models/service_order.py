@@ -109,6 +109,7 @@ API_TEXT_LIMITS = {
     "external_ref": EXTERNAL_REF_MAX,
     "partner_ref": NAME_MAX,
     "email": 254,
+    "serial": NAME_MAX,
 }
 
 
@@ -182,6 +183,16 @@ class ServiceOrder(models.Model):
         index="btree_not_null",
         tracking=True,
         check_company=True,
+    )
+    product_id = fields.Many2one(
+        "product.product",
+        string="Product",
+        compute="_compute_product_id",
+        store=True,
+        readonly=False,
+        index="btree_not_null",
+        check_company=True,
+        help="The product serviced: the equipment's by default.",
     )
     service_type = fields.Selection(
         SERVICE_TYPES,
@@ -372,6 +383,12 @@ class ServiceOrder(models.Model):
         for order in self:
             if not order.site_partner_id:
                 order.site_partner_id = order.partner_id
+
+    @api.depends("equipment_id")
+    def _compute_product_id(self):
+        for order in self:
+            if order.equipment_id.product_id:
+                order.product_id = order.equipment_id.product_id
 
     @api.depends(
         "site_partner_id.zip", "site_partner_id.state_id", "site_partner_id.country_id"
@@ -1298,11 +1315,14 @@ class ServiceOrder(models.Model):
         """A service request from an external system (call centre, monitor).
 
         ``vals``: ``description`` (required), and the customer as
-        ``partner_id``, ``partner_ref`` (the partner's reference) or ``email``;
-        optional ``service_type``, ``priority`` and ``external_ref``. With an
-        ``external_ref`` already used in the company, the existing order is
-        returned (a retry never duplicates). Returns ``{"id", "name",
-        "created"}``; bad input raises a ValidationError naming the field."""
+        ``partner_id``, ``partner_ref`` (the partner's reference) or ``email``,
+        or the unit as ``serial`` (its exact serial number) or
+        ``equipment_id``: the unit's customer, site and product fill the
+        order; optional ``service_type``, ``priority`` and ``external_ref``.
+        With an ``external_ref`` already used in the company, the existing
+        order is returned (a retry never duplicates). Returns ``{"id",
+        "name", "created"}``; bad input raises a ValidationError naming the
+        field."""
         if not isinstance(vals, dict):
             raise ValidationError(self.env._("api_request takes one dictionary."))
         allowed = {
@@ -1313,6 +1333,8 @@ class ServiceOrder(models.Model):
             "service_type",
             "priority",
             "external_ref",
+            "serial",
+            "equipment_id",
         }
         unknown = sorted(set(vals) - allowed)
         if unknown:
@@ -1346,18 +1368,41 @@ class ServiceOrder(models.Model):
             )
             if existing:
                 return {"id": existing.id, "name": existing.name, "created": False}
-        partner = self._api_find_partner(vals)
+        equipment = self._api_find_equipment(vals)
+        if equipment and not {"partner_id", "partner_ref", "email"} & set(vals):
+            partner = equipment.partner_id
+        else:
+            partner = self._api_find_partner(vals)
+        if equipment and (
+            equipment.commercial_partner_id != partner.commercial_partner_id
+        ):
+            raise ValidationError(
+                self.env._(
+                    "Field %(field)s: the unit %(unit)s belongs to %(owner)s, "
+                    "not to %(customer)s.",
+                    field="equipment_id" if vals.get("equipment_id") else "serial",
+                    unit=equipment.display_name,
+                    owner=equipment.commercial_partner_id.display_name,
+                    customer=partner.display_name,
+                )
+            )
+        values = {
+            "partner_id": partner.id,
+            "description": vals["description"].strip(),
+            "service_type": vals.get("service_type", "repair"),
+            "priority": vals.get("priority", "1"),
+            "external_ref": ref or False,
+        }
+        if equipment:
+            values.update(
+                equipment_id=equipment.id,
+                site_partner_id=equipment.site_partner_id.id or partner.id,
+                product_id=equipment.product_id.id,
+                company_id=equipment.company_id.id,
+            )
         try:
             with self.env.cr.savepoint():
-                order = self.create(
-                    {
-                        "partner_id": partner.id,
-                        "description": vals["description"].strip(),
-                        "service_type": vals.get("service_type", "repair"),
-                        "priority": vals.get("priority", "1"),
-                        "external_ref": ref or False,
-                    }
-                )
+                order = self.create(values)
         except UniqueViolation:
             # a concurrent request created the order with this reference
             # and committed it after this transaction began
@@ -1409,6 +1454,52 @@ class ServiceOrder(models.Model):
             return {"id": order.id, "name": order.name} if order else None
 
     @api.model
+    def _api_find_equipment(self, vals):
+        """The unit named by ``equipment_id`` or ``serial`` (exact, active,
+        in the caller's companies), searched with the caller's rights."""
+        Equipment = self.env["customer.equipment"]
+        if vals.get("equipment_id"):
+            value = vals["equipment_id"]
+            equipment = (
+                Equipment.search(
+                    [("id", "=", value), ("company_id", "in", self.env.companies.ids)]
+                )
+                if isinstance(value, int) and not isinstance(value, bool)
+                else Equipment
+            )
+            if not equipment:
+                raise ValidationError(
+                    self.env._("Field equipment_id: no equipment with id %s.", value)
+                )
+            return equipment
+        serial = (vals.get("serial") or "").strip()
+        if not serial:
+            return Equipment
+        equipment = Equipment.search(
+            [
+                ("serial", "=", serial),
+                ("state", "=", "active"),
+                ("company_id", "in", self.env.companies.ids),
+            ],
+            limit=2,
+        )
+        if not equipment:
+            raise ValidationError(
+                self.env._(
+                    "Field serial: no active equipment with the serial '%s'.", serial
+                )
+            )
+        if len(equipment) > 1:
+            raise ValidationError(
+                self.env._(
+                    "Field serial: several units have the serial '%s' (of "
+                    "different products); send equipment_id instead.",
+                    serial,
+                )
+            )
+        return equipment
+
+    @api.model
     def _api_find_partner(self, vals):
         Partner = self.env["res.partner"]
         if vals.get("partner_id"):
@@ -1452,7 +1543,10 @@ class ServiceOrder(models.Model):
                 )
             return partner.commercial_partner_id if partner.parent_id else partner
         raise ValidationError(
-            self.env._("Name the customer with partner_id, partner_ref or email.")
+            self.env._(
+                "Name the customer with partner_id, partner_ref or email, or the "
+                "unit with serial or equipment_id."
+            )
         )
 
     def _get_billing_sale_order(self):

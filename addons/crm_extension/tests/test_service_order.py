@@ -230,3 +230,93 @@ class TestServiceOrder(ServiceCommon):
         self.assertIn(order.name, text)
         self.assertIn("Cleaned the burner", text)
         self.assertIn("Alice Acme", text)
+
+
+@tagged("post_install", "-at_install")
+class TestApiRequestByUnit(ServiceCommon):
+    """An equipment monitor or a call centre names the unit, not the customer."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.product = cls.env["product.product"].create(
+            {"name": "Boiler B7", "type": "consu"}
+        )
+        cls.site = cls.env["res.partner"].create(
+            {
+                "name": "Acme Plant",
+                "parent_id": cls.customer.id,
+                "type": "delivery",
+                "street": "1 Plant Road",
+                "city": "Springfield",
+            }
+        )
+        cls.unit = cls.env["customer.equipment"].create(
+            {
+                "name": "Boiler in the basement",
+                "partner_id": cls.customer.id,
+                "site_partner_id": cls.site.id,
+                "product_id": cls.product.id,
+                "serial": "B7-0042",
+            }
+        )
+        cls.Order = cls.env["service.order"].with_user(cls.service_user)
+
+    def _assert_order_of_the_unit(self, result):
+        self.assertTrue(result["created"])
+        order = self.env["service.order"].browse(result["id"])
+        self.assertEqual(result["name"], order.name)
+        self.assertEqual(order.equipment_id, self.unit)
+        self.assertEqual(order.partner_id, self.customer)
+        self.assertEqual(order.site_partner_id, self.site)
+        self.assertEqual(order.product_id, self.product)
+        self.assertEqual(order.description, "Pressure alarm")
+        self.assertIn(order, self.unit.service_order_ids)
+
+    def test_by_serial(self):
+        self._assert_order_of_the_unit(
+            self.Order.api_request(
+                {"serial": " B7-0042 ", "description": "Pressure alarm"}
+            )
+        )
+
+    def test_by_equipment_id(self):
+        self._assert_order_of_the_unit(
+            self.Order.api_request(
+                {"equipment_id": self.unit.id, "description": "Pressure alarm"}
+            )
+        )
+
+    def test_unknown_serial_is_named_and_nothing_is_created(self):
+        count = self.env["service.order"].search_count([])
+        with self.assertRaises(ValidationError) as caught:
+            self.Order.api_request({"serial": "B7-9999", "description": "Alarm"})
+        self.assertEqual(
+            str(caught.exception),
+            "Field serial: no active equipment with the serial 'B7-9999'.",
+        )
+        self.unit.state = "retired"
+        with self.assertRaises(ValidationError) as caught:
+            self.Order.api_request({"serial": "B7-0042", "description": "Alarm"})
+        self.assertIn("'B7-0042'", str(caught.exception))
+        with self.assertRaises(ValidationError) as caught:
+            self.Order.api_request({"equipment_id": "42", "description": "Alarm"})
+        self.assertEqual(
+            str(caught.exception), "Field equipment_id: no equipment with id 42."
+        )
+        self.assertEqual(self.env["service.order"].search_count([]), count)
+
+    def test_unit_of_another_customer_is_refused(self):
+        with self.assertRaises(ValidationError) as caught:
+            self.Order.api_request(
+                {
+                    "serial": "B7-0042",
+                    "partner_id": self.other_customer.id,
+                    "description": "Alarm",
+                }
+            )
+        self.assertEqual(
+            str(caught.exception),
+            "Field serial: the unit Boiler in the basement belongs to Acme "
+            "Repairs, not to Globex.",
+        )
