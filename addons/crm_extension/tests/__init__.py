@@ -21,6 +21,7 @@ from . import test_service_analysis
 from . import test_equipment_events
 from . import test_concurrency
 from . import test_service_parts_tour
+from . import test_main_path_tour
 from . import test_coexistence
 from . import test_security_fields
 from . import test_ticket_rating_request

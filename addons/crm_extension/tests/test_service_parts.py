@@ -426,6 +426,31 @@ class TestServiceParts(ServicePartsCommon):
         self.assertEqual(self._qty(self.gasket, self.van), 9)
         self.assertEqual(self._qty(self.gasket, self.customer_location), 1)
 
+    def test_technician_done_bills_without_sale_rights(self):
+        """The technician who marks the visit done has no right on sales or
+        invoices: the draft invoice is made all the same."""
+        order = self._order(
+            [
+                {"product_id": self.gasket.id, "quantity": 2},
+                {"line_type": "labour", "product_id": self.labour.id},
+            ]
+        )
+        self.assertFalse(
+            self.technician_user.has_group("sales_team.group_sale_salesman")
+        )
+        self.assertFalse(
+            self.technician_user.has_group("account.group_account_invoice")
+        )
+        order.action_schedule()
+        as_tech = order.with_user(self.technician_user)
+        self.env.invalidate_all()
+        as_tech.action_start()
+        as_tech.action_done()
+        invoice = order.invoice_ids
+        self.assertEqual(len(invoice), 1)
+        self.assertEqual(invoice.state, "draft")
+        self.assertEqual(invoice.amount_untaxed, 2 * 12.0 + 60.0)
+
     def test_technician_records_parts_on_own_orders_only(self):
         order = self._order([])
         other = self._order([], technician_id=False)
