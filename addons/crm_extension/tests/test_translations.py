@@ -2,6 +2,7 @@
 import ast
 import csv
 import io
+import os
 import re
 from collections import Counter
 
@@ -104,11 +105,20 @@ class TestTranslationFiles(TransactionCase):
             path = file_path(f"crm_extension/{name}")
             if name.endswith(".xml"):
                 for node in etree.parse(path).xpath("//*[@id]"):
-                    xmlids.add(node.get("id"))
+                    xmlids.add((node.get("id"), node.get("model")))
             elif name.endswith(".csv"):
+                model = os.path.basename(name)[:-4]
                 with open(path, encoding="utf-8") as fh:
-                    xmlids.update(row["id"] for row in csv.DictReader(fh))
-        return {x if "." in x else f"crm_extension.{x}" for x in xmlids}
+                    xmlids.update((row["id"], model) for row in csv.DictReader(fh))
+        found = set()
+        for xmlid, model in xmlids:
+            xmlid = xmlid if "." in xmlid else f"crm_extension.{xmlid}"
+            found.add(xmlid)
+            # The parent record of an _inherits model gets its own id, the
+            # product.template of a demo product.product say.
+            for parent in self.env[model]._inherits if model in self.env else ():
+                found.add(f"{xmlid}_{self.env[parent]._table}")
+        return found
 
     def _code_terms(self):
         """msgids of a fresh export of the module, as the .pot must hold them."""
