@@ -1551,7 +1551,8 @@ class ServiceOrder(models.Model):
 
     def _get_billing_sale_order(self):
         """The sale order that bills the visit: the originating one while it
-        is confirmed and open, otherwise a new confirmed one for the customer."""
+        is confirmed and open, otherwise a new confirmed one for the customer,
+        which becomes the visit's sale order when it had none."""
         self.ensure_one()
         sale = self.sale_order_id
         if sale.state == "sale" and not sale.locked:
@@ -1570,6 +1571,9 @@ class ServiceOrder(models.Model):
             )
         )
         sale.action_confirm()
+        if not self.sale_order_id:
+            # the visit leads to the order that bills it, and on to the invoice
+            self.sudo().sale_order_id = sale
         return sale
 
     def _bill_lines(self):
@@ -1670,6 +1674,16 @@ class ServiceOrder(models.Model):
         action["domain"] = [("service_order_id", "=", self.id)]
         action["context"] = {"create": False}
         return action
+
+    def action_view_sale_order(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "sale.order",
+            "res_id": self.sale_order_id.id,
+            "views": [(False, "form")],
+            "name": self.sale_order_id.name,
+        }
 
     def action_view_invoices(self):
         self.ensure_one()

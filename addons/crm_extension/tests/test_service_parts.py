@@ -450,6 +450,16 @@ class TestServiceParts(ServicePartsCommon):
         self.assertEqual(len(invoice), 1)
         self.assertEqual(invoice.state, "draft")
         self.assertEqual(invoice.amount_untaxed, 2 * 12.0 + 60.0)
+        # the new sale order that bills the visit is linked, and leads on to
+        # the invoice
+        sale = order.sale_order_id
+        self.assertTrue(sale)
+        self.assertEqual(sale.origin, order.name)
+        self.assertEqual(sale.invoice_ids, invoice)
+        action = order.action_view_sale_order()
+        self.assertEqual(
+            (action["res_model"], action["res_id"]), ("sale.order", sale.id)
+        )
 
     def test_technician_records_parts_on_own_orders_only(self):
         order = self._order([])
