@@ -91,3 +91,21 @@ def test_groups_are_chained_in_xml():
     assert "base.group_user" in implied("group_service_technician")
     assert "group_service_technician" in implied("group_service_user")
     assert "group_service_user" in implied("group_service_manager")
+
+
+def test_every_window_action_explains_its_empty_screen():
+    """A newcomer meets the action's help first: what the screen is for and
+    how to fill it (settings pages and dialogs have no empty state)."""
+    missing = []
+    for path in XML_FILES:
+        for action in etree.parse(str(path)).xpath(
+            "//record[@model='ir.actions.act_window']"
+        ):
+            if action.xpath("field[@name='target' and text()!='current']"):
+                continue
+            paragraphs = action.xpath("field[@name='help']/p")
+            if len(paragraphs) < 2 or not all(
+                "".join(p.itertext()).strip() for p in paragraphs
+            ):
+                missing.append(action.get("id"))
+    assert not missing, f"window actions without a help: {missing}"
