@@ -660,6 +660,23 @@ class ServiceOrder(models.Model):
         return res
 
     @api.model
+    def _get_view_cache_key(self, view_id=None, view_type="form", **options):
+        """Technicians get their own form: see ``_get_view``."""
+        key = super()._get_view_cache_key(view_id, view_type, **options)
+        return (*key, self._crm_ext_is_technician())
+
+    @api.model
+    def _get_view(self, view_id=None, view_type="form", **options):
+        """The fields only dispatchers change are read-only in a technician's
+        form, rather than refused on save."""
+        arch, view = super()._get_view(view_id, view_type, **options)
+        if view_type == "form" and self._crm_ext_is_technician():
+            for node in arch.xpath("//field[not(ancestor::field)]"):
+                if node.get("name") in DISPATCH_FIELDS:
+                    node.set("readonly", "1")
+        return arch, view
+
+    @api.model
     def _crm_ext_is_technician(self):
         """A technician only (Service Technician without Service User)."""
         user = self.env.user

@@ -3,6 +3,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from freezegun import freeze_time
+from lxml import etree
 from psycopg2.errors import SerializationFailure
 
 from odoo import SUPERUSER_ID, Command, api, fields
@@ -147,6 +148,35 @@ class TestTechnicianWrites(RefusalMixin, ServicePartsCommon):
     def _line_state(self):
         line = self.gasket_line
         return (line.price_unit, line.chargeable, line.location_id, line.quantity)
+
+    def _form_readonly(self, user):
+        arch = (
+            self.env["service.order"]
+            .with_user(user)
+            .get_views([(False, "form")])["views"]["form"]["arch"]
+        )
+        tree = etree.fromstring(arch)
+        return {
+            name: tree.xpath(f"//field[@name='{name}'][not(ancestor::field)]")[0].get(
+                "readonly"
+            )
+            for name in ("partner_id", "technician_id", "scheduled_start", "work_done")
+        }
+
+    def test_technician_form_shows_dispatch_fields_read_only(self):
+        self.assertEqual(
+            self._form_readonly(self.technician_user),
+            {
+                "partner_id": "1",
+                "technician_id": "1",
+                "scheduled_start": "1",
+                # the work done stays the technician's to write
+                "work_done": None,
+            },
+        )
+        dispatcher = self._form_readonly(self.service_user)
+        self.assertNotEqual(dispatcher["partner_id"], "1")
+        self.assertNotEqual(dispatcher["technician_id"], "1")
 
     def test_technician_cannot_change_price_billing_or_source(self):
         before = self._line_state()
