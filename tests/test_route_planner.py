@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from scripts.bench_dispatch import load_tools
+from scripts.bench_dispatch import check_plan, load_tools
 
 travel, planner = load_tools()
 MONDAY = datetime(2026, 1, 5)
@@ -78,33 +78,7 @@ def instance(seed, n_visits=25, n_techs=3, days=2):
 
 
 def check_feasible(shifts, visits, matrix, plan):
-    by_id = {visit.order_id: visit for visit in visits}
-    for shift in shifts:
-        stops = sorted(
-            (
-                stop
-                for stop in plan.stops.values()
-                if stop.technician_id == shift.technician_id and stop.day == shift.day
-            ),
-            key=lambda stop: stop.start,
-        )
-        points = []
-        for stop in stops:
-            visit = by_id.get(stop.order_id)
-            fixed = {f.order_id: f for f in shift.fixed}.get(stop.order_id)
-            points.append((stop.order_id, (visit or fixed).point, stop.start, stop.end))
-            if visit:
-                assert shift.technician_id in visit.technician_ids
-                assert stop.end - stop.start == visit.duration
-                if visit.window_start:
-                    assert visit.window_start <= stop.start <= visit.window_end
-            else:
-                assert (stop.start, stop.end) == (fixed.start, fixed.end)
-        for row in planner.evaluate_route(shift, points, matrix):
-            assert row["reachable"], row
-            assert row["in_interval"], row
-        if points:
-            assert planner.evaluate_route(shift, points, matrix)[-1]["home_in_time"]
+    assert check_plan(planner, shifts, visits, matrix, plan) == 0
 
 
 @pytest.mark.parametrize("seed", range(4))
