@@ -47,6 +47,7 @@ Every plan is checked stop by stop before it is returned (see
 
 import itertools
 import time as _time
+import warnings
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -1013,6 +1014,7 @@ def _solve(data, neighbours, stop, seed, initial):
         PenaltyParams,
     )
     from pyvrp._pyvrp import RandomNumberGenerator
+    from pyvrp.exceptions import PenaltyBoundWarning
     from pyvrp.search import (
         OPERATORS,
         LocalSearch,
@@ -1042,7 +1044,12 @@ def _solve(data, neighbours, stop, seed, initial):
     if improved.is_feasible():
         initial = improved
     algorithm = IteratedLocalSearch(data, manager, search, initial)
-    return algorithm.run(stop, collect_stats=False, display=False)
+    with warnings.catch_warnings():
+        # penalties are bounded on purpose (above), and the caller checks
+        # the best solution's feasibility: a penalty at its bound is the
+        # expected sign of a visit out of reach, not a fault to log
+        warnings.simplefilter("ignore", PenaltyBoundWarning)
+        return algorithm.run(stop, collect_stats=False, display=False)
 
 
 def _pyvrp_search(problem, items, seed, max_iterations, time_limit):
