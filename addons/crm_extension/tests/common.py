@@ -2,6 +2,7 @@
 import subprocess
 from datetime import datetime
 
+from odoo import SUPERUSER_ID, api
 from odoo.tests import HttpCase, TransactionCase, new_test_user
 
 # 2026-01-05 is a Monday: tests place their clocks in that week and the next.
@@ -160,3 +161,39 @@ class ServiceHttpCommon(ServiceDataMixin, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls._setup_service_data()
+
+
+class TwoConnectionsMixin:
+    """Two real connections, interleaved step by step by the test, on shared
+    data that both must see: ``_make_shared_data(env)`` creates it and is
+    committed on a connection of its own, ``self.data`` holds what it
+    returns, ``self.envs`` are the two connections (superuser), and
+    ``_remove_shared_data(env, data)`` deletes the data afterwards (as Odoo's
+    own concurrency tests of account sequences do)."""
+
+    def setUp(self):
+        super().setUp()
+        with self.registry.cursor() as cr:
+            self.data = self._make_shared_data(
+                api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            )
+        self.envs = [
+            api.Environment(self.registry.cursor(), SUPERUSER_ID, {})
+            for _connection in range(2)
+        ]
+        self.addCleanup(self._close_connections)
+
+    def _make_shared_data(self, env):
+        raise NotImplementedError
+
+    def _remove_shared_data(self, env, data):
+        raise NotImplementedError
+
+    def _close_connections(self):
+        for env in self.envs:
+            env.cr.rollback()
+            env.cr.close()
+        with self.registry.cursor() as cr:
+            self._remove_shared_data(
+                api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True}), self.data
+            )

@@ -1,88 +1,83 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from psycopg2.errors import LockNotAvailable
 
-from odoo import SUPERUSER_ID, Command, api
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 
-from .common import at
+from .common import TwoConnectionsMixin, at
 
 
 @tagged("post_install", "-at_install")
-class TestPartsConcurrency(TransactionCase):
+class TestPartsConcurrency(TwoConnectionsMixin, TransactionCase):
     """Two transactions reserving the last unit of a part, interleaved step
     by step on two real connections.
 
-    Both connections must see the shared data, so it is committed first on a
-    connection of its own and removed afterwards (as Odoo's own concurrency
-    tests of account sequences do). tests/test_live_concurrency.py races the
-    same case with two requests on a running server."""
+    tests/test_live_concurrency.py races the same case with two requests on
+    a running server."""
 
-    def setUp(self):
-        super().setUp()
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-            warehouse = env["stock.warehouse"].search(
-                [("company_id", "=", env.company.id)], limit=1
-            )
-            van = env["stock.location"].create(
+    def _make_shared_data(self, env):
+        warehouse = env["stock.warehouse"].search(
+            [("company_id", "=", env.company.id)], limit=1
+        )
+        van = env["stock.location"].create(
+            {
+                "name": "Shared van (concurrency test)",
+                "usage": "internal",
+                "location_id": warehouse.view_location_id.id,
+            }
+        )
+        part = env["product.product"].create(
+            {
+                "name": "Last valve (concurrency test)",
+                "type": "consu",
+                "is_storable": True,
+            }
+        )
+        env["stock.quant"]._update_available_quantity(part, van, 1)
+        calendar = env["resource.calendar"].create(
+            {
+                "name": "Concurrency test (UTC)",
+                "tz": "UTC",
+                "attendance_ids": [
+                    Command.create(
+                        {
+                            "name": f"Day {day}",
+                            "dayofweek": str(day),
+                            "hour_from": 8,
+                            "hour_to": 17,
+                            "day_period": "morning",
+                        }
+                    )
+                    for day in range(5)
+                ],
+            }
+        )
+        partner = env["res.partner"].create({"name": "Concurrency customer"})
+        technicians = env["service.technician"].create(
+            [
                 {
-                    "name": "Shared van (concurrency test)",
-                    "usage": "internal",
-                    "location_id": warehouse.view_location_id.id,
+                    "name": f"Concurrency technician {n}",
+                    "resource_calendar_id": calendar.id,
+                    "van_location_id": van.id,
                 }
-            )
-            part = env["product.product"].create(
+                for n in (1, 2)
+            ]
+        )
+        orders = env["service.order"].create(
+            [
                 {
-                    "name": "Last valve (concurrency test)",
-                    "type": "consu",
-                    "is_storable": True,
-                }
-            )
-            env["stock.quant"]._update_available_quantity(part, van, 1)
-            calendar = env["resource.calendar"].create(
-                {
-                    "name": "Concurrency test (UTC)",
-                    "tz": "UTC",
-                    "attendance_ids": [
-                        Command.create(
-                            {
-                                "name": f"Day {day}",
-                                "dayofweek": str(day),
-                                "hour_from": 8,
-                                "hour_to": 17,
-                                "day_period": "morning",
-                            }
-                        )
-                        for day in range(5)
+                    "partner_id": partner.id,
+                    "technician_id": technician.id,
+                    "scheduled_start": at(5, 9),
+                    "line_ids": [
+                        Command.create({"product_id": part.id, "quantity": 1})
                     ],
                 }
-            )
-            partner = env["res.partner"].create({"name": "Concurrency customer"})
-            technicians = env["service.technician"].create(
-                [
-                    {
-                        "name": f"Concurrency technician {n}",
-                        "resource_calendar_id": calendar.id,
-                        "van_location_id": van.id,
-                    }
-                    for n in (1, 2)
-                ]
-            )
-            orders = env["service.order"].create(
-                [
-                    {
-                        "partner_id": partner.id,
-                        "technician_id": technician.id,
-                        "scheduled_start": at(5, 9),
-                        "line_ids": [
-                            Command.create({"product_id": part.id, "quantity": 1})
-                        ],
-                    }
-                    for technician in technicians
-                ]
-            )
-        self.data = {
+                for technician in technicians
+            ]
+        )
+        return {
             "van": van.id,
             "part": part.id,
             "calendar": calendar.id,
@@ -90,30 +85,19 @@ class TestPartsConcurrency(TransactionCase):
             "technicians": technicians.ids,
             "orders": orders.ids,
         }
-        self.envs = [
-            api.Environment(self.registry.cursor(), SUPERUSER_ID, {})
-            for _connection in range(2)
-        ]
-        self.addCleanup(self._remove_data)
 
-    def _remove_data(self):
-        for env in self.envs:
-            env.cr.rollback()
-            env.cr.close()
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-            data = self.data
-            orders = env["service.order"].browse(data["orders"])
-            orders.filtered(lambda o: o.state == "scheduled").action_cancel()
-            moves = env["stock.move"].search([("product_id", "=", data["part"])])
-            orders.unlink()
-            moves.unlink()
-            env["stock.quant"].search([("product_id", "=", data["part"])]).unlink()
-            env["service.technician"].browse(data["technicians"]).unlink()
-            env["product.product"].browse(data["part"]).unlink()
-            env["stock.location"].browse(data["van"]).unlink()
-            env["resource.calendar"].browse(data["calendar"]).unlink()
-            env["res.partner"].browse(data["partner"]).unlink()
+    def _remove_shared_data(self, env, data):
+        orders = env["service.order"].browse(data["orders"])
+        orders.filtered(lambda o: o.state == "scheduled").action_cancel()
+        moves = env["stock.move"].search([("product_id", "=", data["part"])])
+        orders.unlink()
+        moves.unlink()
+        env["stock.quant"].search([("product_id", "=", data["part"])]).unlink()
+        env["service.technician"].browse(data["technicians"]).unlink()
+        env["product.product"].browse(data["part"]).unlink()
+        env["stock.location"].browse(data["van"]).unlink()
+        env["resource.calendar"].browse(data["calendar"]).unlink()
+        env["res.partner"].browse(data["partner"]).unlink()
 
     def _quants(self, env):
         return env["stock.quant"].search(

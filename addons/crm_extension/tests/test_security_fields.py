@@ -12,7 +12,13 @@ from odoo.http import Request
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .common import ServiceCommon, ServiceHttpCommon, at, render_pdf_text
+from .common import (
+    ServiceCommon,
+    ServiceHttpCommon,
+    TwoConnectionsMixin,
+    at,
+    render_pdf_text,
+)
 from .test_service_parts import ServicePartsCommon
 from .test_service_return import ReturnDataMixin
 
@@ -869,52 +875,48 @@ class TestRateLimitWindow(ServiceCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestCronsRunTwiceAtOnce(TransactionCase):
+class TestCronsRunTwiceAtOnce(TwoConnectionsMixin, TransactionCase):
     """The maintenance cron and van replenishment, run by two transactions
     at once on two real connections: the second one began before the first
     committed, so its snapshot misses the first one's records. The row lock
     makes it fail with a serialization error (Odoo retries the request or
-    the job), and the retry makes nothing twice. The shared data is
-    committed first and removed afterwards, like test_concurrency.py."""
+    the job), and the retry makes nothing twice."""
 
-    def setUp(self):
-        super().setUp()
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-            warehouse = env["stock.warehouse"].search(
-                [("company_id", "=", env.company.id)], limit=1
-            )
-            partner = env["res.partner"].create({"name": "Twice customer"})
-            equipment = env["customer.equipment"].create(
-                {
-                    "name": "Twice boiler",
-                    "partner_id": partner.id,
-                    "serial": "TWICE-1",
-                    "next_maintenance_date": fields.Date.today(),
-                }
-            )
-            van = env["stock.location"].create(
-                {
-                    "name": "Twice van",
-                    "usage": "internal",
-                    "location_id": warehouse.view_location_id.id,
-                }
-            )
-            part = env["product.product"].create(
-                {"name": "Twice valve", "type": "consu", "is_storable": True}
-            )
-            technician = env["service.technician"].create(
-                {"name": "Twice technician", "van_location_id": van.id}
-            )
-            order = env["service.order"].create(
-                {
-                    "partner_id": partner.id,
-                    "technician_id": technician.id,
-                    "scheduled_start": fields.Datetime.now() + timedelta(days=1),
-                    "line_ids": [Command.create({"product_id": part.id})],
-                }
-            )
-        self.data = {
+    def _make_shared_data(self, env):
+        warehouse = env["stock.warehouse"].search(
+            [("company_id", "=", env.company.id)], limit=1
+        )
+        partner = env["res.partner"].create({"name": "Twice customer"})
+        equipment = env["customer.equipment"].create(
+            {
+                "name": "Twice boiler",
+                "partner_id": partner.id,
+                "serial": "TWICE-1",
+                "next_maintenance_date": fields.Date.today(),
+            }
+        )
+        van = env["stock.location"].create(
+            {
+                "name": "Twice van",
+                "usage": "internal",
+                "location_id": warehouse.view_location_id.id,
+            }
+        )
+        part = env["product.product"].create(
+            {"name": "Twice valve", "type": "consu", "is_storable": True}
+        )
+        technician = env["service.technician"].create(
+            {"name": "Twice technician", "van_location_id": van.id}
+        )
+        order = env["service.order"].create(
+            {
+                "partner_id": partner.id,
+                "technician_id": technician.id,
+                "scheduled_start": fields.Datetime.now() + timedelta(days=1),
+                "line_ids": [Command.create({"product_id": part.id})],
+            }
+        )
+        return {
             "partner": partner.id,
             "equipment": equipment.id,
             "van": van.id,
@@ -922,31 +924,18 @@ class TestCronsRunTwiceAtOnce(TransactionCase):
             "technician": technician.id,
             "order": order.id,
         }
-        self.envs = [
-            api.Environment(self.registry.cursor(), SUPERUSER_ID, {})
-            for _connection in range(2)
-        ]
-        self.addCleanup(self._remove_data)
 
-    def _remove_data(self):
-        for env in self.envs:
-            env.cr.rollback()
-            env.cr.close()
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-            data = self.data
-            pickings = env["stock.picking"].search(
-                [("location_dest_id", "=", data["van"])]
-            )
-            pickings.action_cancel()
-            pickings.move_ids.unlink()
-            pickings.unlink()
-            env["service.order"].search([("partner_id", "=", data["partner"])]).unlink()
-            env["customer.equipment"].browse(data["equipment"]).unlink()
-            env["service.technician"].browse(data["technician"]).unlink()
-            env["product.product"].browse(data["part"]).unlink()
-            env["stock.location"].browse(data["van"]).unlink()
-            env["res.partner"].browse(data["partner"]).unlink()
+    def _remove_shared_data(self, env, data):
+        pickings = env["stock.picking"].search([("location_dest_id", "=", data["van"])])
+        pickings.action_cancel()
+        pickings.move_ids.unlink()
+        pickings.unlink()
+        env["service.order"].search([("partner_id", "=", data["partner"])]).unlink()
+        env["customer.equipment"].browse(data["equipment"]).unlink()
+        env["service.technician"].browse(data["technician"]).unlink()
+        env["product.product"].browse(data["part"]).unlink()
+        env["stock.location"].browse(data["van"]).unlink()
+        env["res.partner"].browse(data["partner"]).unlink()
 
     def test_maintenance_cron_twice_makes_one_order(self):
         env1, env2 = self.envs
