@@ -942,15 +942,21 @@ class ServiceOrder(models.Model):
         candidates = self._get_eligible_technicians(technicians, unassigned)
         replan = self.filtered(lambda o: o.state == "scheduled")
         kept = self.browse()
+        matrices = {}  # the re-plan pass has the same points: one matrix
         while True:
             problem = self._build_route_problem(
                 technicians, candidates, now, horizon, fixed_extra=kept
             )
+            points = tuple(problem["points"])
+            if points not in matrices:
+                # bookings on the minute: travel rounded up to whole minutes
+                matrices[points] = travel.whole_minutes(
+                    company._get_travel_matrix(problem["points"])
+                )
             plan = route_planner.plan(
                 problem["shifts"],
                 problem["visits"],
-                # bookings on the minute: travel rounded up to whole minutes
-                travel.whole_minutes(company._get_travel_matrix(problem["points"])),
+                matrices[points],
                 time_limit=company.dispatch_time_limit or None,
             )
             # a re-planned booking that found no place keeps its slot: plan
@@ -961,7 +967,7 @@ class ServiceOrder(models.Model):
             kept |= lost
             replan -= lost
         planned = self - kept
-        reasons = self._get_route_reasons(problem, plan, horizon)
+        reasons = self._get_route_reasons(horizon)
         unassigned.update(
             {
                 order_id: reasons[reason]
@@ -1106,7 +1112,7 @@ class ServiceOrder(models.Model):
             )
         return {"points": points, "shifts": shifts, "visits": visits, "blind": blind}
 
-    def _get_route_reasons(self, problem, plan, horizon):
+    def _get_route_reasons(self, horizon):
         horizon_date = format_date(self.env, horizon.date())
         return {
             route_planner.REASON_NO_CAPACITY: self.env._(
@@ -1205,11 +1211,33 @@ class ServiceOrder(models.Model):
                 [(p.partner_latitude, p.partner_longitude) for p in located],
                 fallback=True,
             )
+            intervals = self._get_days_intervals(company_days)
             for (technician, day), orders in company_days.items():
-                orders._write_route_figures(technician, day, points, matrix)
+                orders._write_route_figures(
+                    technician,
+                    day,
+                    points,
+                    matrix,
+                    intervals.get(technician, {}).get(day, []),
+                )
 
-    def _write_route_figures(self, technician, day, points, matrix):
-        """``self``: one technician-day's booked visits, in route order."""
+    @api.model
+    def _get_days_intervals(self, technician_days):
+        """``{technician: {day: [(begin, end), ...]}}`` for the technician-days
+        (keys of ``technician_days``): one calendar read over their span."""
+        technicians = self.env["service.technician"].browse(
+            {technician.id for technician, _day in technician_days}
+        )
+        bounds = [
+            technician._get_day_bounds_utc(day) for technician, day in technician_days
+        ]
+        return technicians._get_day_intervals(
+            min(begin for begin, _end in bounds), max(end for _begin, end in bounds)
+        )
+
+    def _write_route_figures(self, technician, day, points, matrix, intervals):
+        """``self``: one technician-day's booked visits, in route order;
+        ``intervals``: the technician's working intervals that day."""
         stops = [technician.start_partner_id, *self.site_partner_id]
         stops += [technician.end_partner_id]
         blind = [p for p in stops if p not in points]
@@ -1226,8 +1254,6 @@ class ServiceOrder(models.Model):
             for sequence, order in enumerate(self, 1):
                 order.route_sequence = sequence
             return
-        begin, end = technician._get_day_bounds_utc(day)
-        intervals = technician._get_work_intervals(begin, end)[technician]
         shift = route_planner.Shift(
             technician_id=technician.id,
             day=day,
