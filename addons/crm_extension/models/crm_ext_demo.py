@@ -25,10 +25,22 @@ DONE_PARAM = "crm_extension.demo_history"
 
 # (city, zip, latitude, longitude, [streets]) in the San Francisco Bay Area
 CITIES = [
-    ("San Francisco", "94103", 37.7726, -122.4099, ["1355 Market St", "888 Brannan St"]),
+    (
+        "San Francisco",
+        "94103",
+        37.7726,
+        -122.4099,
+        ["1355 Market St", "888 Brannan St"],
+    ),
     ("San Francisco", "94107", 37.7767, -122.3946, ["601 Townsend St", "185 Berry St"]),
     ("San Francisco", "94110", 37.7486, -122.4184, ["3251 20th St", "2901 Mission St"]),
-    ("San Francisco", "94133", 37.8003, -122.4101, ["1736 Stockton St", "950 Columbus Ave"]),
+    (
+        "San Francisco",
+        "94133",
+        37.8003,
+        -122.4101,
+        ["1736 Stockton St", "950 Columbus Ave"],
+    ),
     ("San Francisco", "94122", 37.7602, -122.4691, ["1250 9th Ave", "2101 Irving St"]),
     ("Oakland", "94607", 37.8044, -122.2750, ["1 Broadway", "720 Jefferson St"]),
     ("Oakland", "94612", 37.8091, -122.2685, ["1700 Webster St", "2100 Franklin St"]),
@@ -38,58 +50,187 @@ CITIES = [
     ("San Jose", "95113", 37.3333, -121.8907, ["150 S 1st St", "60 S Market St"]),
     ("San Jose", "95125", 37.2981, -121.8962, ["1401 Lincoln Ave", "2100 Curtner Ave"]),
     ("Palo Alto", "94301", 37.4443, -122.1598, ["535 Ramona St", "260 Homer Ave"]),
-    ("Mountain View", "94041", 37.3894, -122.0819, ["800 California St", "444 Castro St"]),
+    (
+        "Mountain View",
+        "94041",
+        37.3894,
+        -122.0819,
+        ["800 California St", "444 Castro St"],
+    ),
     ("Sunnyvale", "94086", 37.3762, -122.0295, ["160 S Murphy Ave", "1250 Kifer Rd"]),
-    ("Santa Clara", "95050", 37.3496, -121.9574, ["2400 The Alameda", "1900 Lafayette St"]),
-    ("Fremont", "94538", 37.5296, -121.9700, ["39200 Paseo Padre Pkwy", "4100 Fremont Blvd"]),
+    (
+        "Santa Clara",
+        "95050",
+        37.3496,
+        -121.9574,
+        ["2400 The Alameda", "1900 Lafayette St"],
+    ),
+    (
+        "Fremont",
+        "94538",
+        37.5296,
+        -121.9700,
+        ["39200 Paseo Padre Pkwy", "4100 Fremont Blvd"],
+    ),
     ("Hayward", "94541", 37.6711, -122.0850, ["22300 Foothill Blvd", "1050 B St"]),
     ("San Mateo", "94401", 37.5675, -122.3231, ["100 E 3rd Ave", "405 S B St"]),
-    ("Redwood City", "94063", 37.4857, -122.2155, ["1800 Broadway", "2600 Middlefield Rd"]),
-    ("Walnut Creek", "94596", 37.8988, -122.0606, ["1500 N California Blvd", "1333 N Main St"]),
+    (
+        "Redwood City",
+        "94063",
+        37.4857,
+        -122.2155,
+        ["1800 Broadway", "2600 Middlefield Rd"],
+    ),
+    (
+        "Walnut Creek",
+        "94596",
+        37.8988,
+        -122.0606,
+        ["1500 N California Blvd", "1333 N Main St"],
+    ),
     ("Concord", "94520", 37.9770, -122.0330, ["2151 Salvio St", "1855 Willow Pass Rd"]),
-    ("South San Francisco", "94080", 37.6563, -122.4025, ["400 Oyster Point Blvd", "250 E Grand Ave"]),
-    ("San Leandro", "94577", 37.7258, -122.1569, ["1300 Davis St", "600 Estudillo Ave"]),
+    (
+        "South San Francisco",
+        "94080",
+        37.6563,
+        -122.4025,
+        ["400 Oyster Point Blvd", "250 E Grand Ave"],
+    ),
+    (
+        "San Leandro",
+        "94577",
+        37.7258,
+        -122.1569,
+        ["1300 Davis St", "600 Estudillo Ave"],
+    ),
 ]
 COMPANY_NAMES = [
-    "Golden Gate Bakery", "Mission Dental Group", "Bayview Senior Living",
-    "North Beach Trattoria", "Sunset Fitness Club", "Jack London Lofts",
-    "Lake Merritt Offices", "Fourth Street Brewing", "Telegraph Books",
-    "Rose Garden Apartments", "Downtown SJ Hotel", "Willow Glen Clinic",
-    "University Ave Cafe", "Castro Street Cinema", "Murphy Ave Market",
-    "Mission College Dorms", "Paseo Padre Pharmacy", "Foothill Auto Body",
-    "Central Park Condos", "Sequoia Print Works", "Walnut Creek Dental",
-    "Todos Santos Deli", "Oyster Point Labs", "Marina Laundry",
-    "Potrero Hill School", "Dogpatch Studios", "Valencia Yoga",
-    "Russian Hill Suites", "Inner Sunset Pizzeria", "Port of Oakland Storage",
-    "Uptown Coworking", "Gilman Climbing Gym", "Oxford Street Dorms",
-    "Japantown Noodles", "SoFA Art Gallery", "Lincoln Ave Florist",
-    "Stanford Bike Shop", "Shoreline Daycare", "Kifer Road Datacenter",
-    "Alameda Coffee Roasters", "Fremont Family Medicine", "Hayward Ice Rink",
-    "San Mateo Library Annex", "Redwood Shores Spa", "Civic Center Offices",
-    "Salvio Street Grill", "Grand Avenue Motel", "Estudillo Veterinary",
+    "Golden Gate Bakery",
+    "Mission Dental Group",
+    "Bayview Senior Living",
+    "North Beach Trattoria",
+    "Sunset Fitness Club",
+    "Jack London Lofts",
+    "Lake Merritt Offices",
+    "Fourth Street Brewing",
+    "Telegraph Books",
+    "Rose Garden Apartments",
+    "Downtown SJ Hotel",
+    "Willow Glen Clinic",
+    "University Ave Cafe",
+    "Castro Street Cinema",
+    "Murphy Ave Market",
+    "Mission College Dorms",
+    "Paseo Padre Pharmacy",
+    "Foothill Auto Body",
+    "Central Park Condos",
+    "Sequoia Print Works",
+    "Walnut Creek Dental",
+    "Todos Santos Deli",
+    "Oyster Point Labs",
+    "Marina Laundry",
+    "Potrero Hill School",
+    "Dogpatch Studios",
+    "Valencia Yoga",
+    "Russian Hill Suites",
+    "Inner Sunset Pizzeria",
+    "Port of Oakland Storage",
+    "Uptown Coworking",
+    "Gilman Climbing Gym",
+    "Oxford Street Dorms",
+    "Japantown Noodles",
+    "SoFA Art Gallery",
+    "Lincoln Ave Florist",
+    "Stanford Bike Shop",
+    "Shoreline Daycare",
+    "Kifer Road Datacenter",
+    "Alameda Coffee Roasters",
+    "Fremont Family Medicine",
+    "Hayward Ice Rink",
+    "San Mateo Library Annex",
+    "Redwood Shores Spa",
+    "Civic Center Offices",
+    "Salvio Street Grill",
+    "Grand Avenue Motel",
+    "Estudillo Veterinary",
 ]
 FIRST_NAMES = [
-    "Emily", "Carlos", "Aisha", "Michael", "Grace", "Tom", "Lucia", "Daniel",
-    "Mei", "Robert", "Sofia", "James", "Hannah", "Omar", "Julia", "Brian",
+    "Emily",
+    "Carlos",
+    "Aisha",
+    "Michael",
+    "Grace",
+    "Tom",
+    "Lucia",
+    "Daniel",
+    "Mei",
+    "Robert",
+    "Sofia",
+    "James",
+    "Hannah",
+    "Omar",
+    "Julia",
+    "Brian",
 ]
 LAST_NAMES = [
-    "Nguyen", "Garcia", "Patel", "Johnson", "Kim", "Lopez", "Chen", "Brown",
-    "Martinez", "Wong", "Davis", "Singh", "Miller", "Rossi", "Park", "Evans",
+    "Nguyen",
+    "Garcia",
+    "Patel",
+    "Johnson",
+    "Kim",
+    "Lopez",
+    "Chen",
+    "Brown",
+    "Martinez",
+    "Wong",
+    "Davis",
+    "Singh",
+    "Miller",
+    "Rossi",
+    "Park",
+    "Evans",
 ]
 # revenue tiers, by position in COMPANY_NAMES order: big accounts first
 TIERS = ["big"] * 6 + ["mid"] * 12 + ["small"] * 24 + ["dormant"] * 6
 
 PRODUCTS = [
     # (key, name, type, list price, cost, extra values)
-    ("heat_pump", "Heat Pump AW-12", "equipment", 6400.0, 3900.0,
-     {"warranty_months": 24, "maintenance_interval_days": 365,
-      "replacement_lifetime_months": 144}),
-    ("boiler", "Condensing Boiler CB-30", "equipment", 3200.0, 1850.0,
-     {"warranty_months": 24, "maintenance_interval_days": 365,
-      "replacement_lifetime_months": 180}),
-    ("water_heater", "Water Heater WH-50", "equipment", 1450.0, 820.0,
-     {"warranty_months": 12, "maintenance_interval_days": 365,
-      "replacement_lifetime_months": 120}),
+    (
+        "heat_pump",
+        "Heat Pump AW-12",
+        "equipment",
+        6400.0,
+        3900.0,
+        {
+            "warranty_months": 24,
+            "maintenance_interval_days": 365,
+            "replacement_lifetime_months": 144,
+        },
+    ),
+    (
+        "boiler",
+        "Condensing Boiler CB-30",
+        "equipment",
+        3200.0,
+        1850.0,
+        {
+            "warranty_months": 24,
+            "maintenance_interval_days": 365,
+            "replacement_lifetime_months": 180,
+        },
+    ),
+    (
+        "water_heater",
+        "Water Heater WH-50",
+        "equipment",
+        1450.0,
+        820.0,
+        {
+            "warranty_months": 12,
+            "maintenance_interval_days": 365,
+            "replacement_lifetime_months": 120,
+        },
+    ),
     ("filter", "Filter Cartridge F10", "goods", 45.0, 14.0, {}),
     ("descaler", "Descaling Kit DK-1", "goods", 28.0, 9.0, {}),
     ("valve", "Pressure Relief Valve PV-3", "part", 85.0, 31.0, {"tracking": "lot"}),
@@ -97,15 +238,21 @@ PRODUCTS = [
     ("plan", "Annual Maintenance Plan", "service", 390.0, 120.0, {}),
 ]
 THIRD_PARTY_UNITS = [
-    "Wall Boiler (third party)", "Rooftop Unit (third party)",
-    "Split Air Conditioner (third party)", "Walk-in Cooler (third party)",
+    "Wall Boiler (third party)",
+    "Rooftop Unit (third party)",
+    "Split Air Conditioner (third party)",
+    "Walk-in Cooler (third party)",
     "Commercial Water Heater (third party)",
 ]
 REPAIRS = [
-    "No hot water since this morning.", "Unit trips the breaker.",
-    "Loud noise from the compressor.", "Pressure drops every night.",
-    "Error E42 on the display.", "Water leaking under the unit.",
-    "Thermostat does not answer.", "Heating is weak on the top floor.",
+    "No hot water since this morning.",
+    "Unit trips the breaker.",
+    "Loud noise from the compressor.",
+    "Pressure drops every night.",
+    "Error E42 on the display.",
+    "Water leaking under the unit.",
+    "Thermostat does not answer.",
+    "Heating is weak on the top floor.",
 ]
 WORK_DONE = [
     "Replaced the worn parts, tested for an hour: runs normally.",
@@ -139,12 +286,34 @@ FEEDBACK = [
 TECHNICIANS = ["marc", "tina", "joel", "priya", "diego", "kevin"]
 # (rating, NPS answer): one detractor among the tickets, one among the visits
 TICKET_SCORES = [(5, 10), (5, 9), (3, 7), (5, 8), (1, 3), (5, 10), (3, 8), (5, 9)] + [
-    (5, 9), (5, 10), (3, 7), (5, 8), (5, 10), (4, 8), (5, 9), (5, 10)
+    (5, 9),
+    (5, 10),
+    (3, 7),
+    (5, 8),
+    (5, 10),
+    (4, 8),
+    (5, 9),
+    (5, 10),
 ]
-VISIT_SCORES = [(5, 10), (5, 9), (3, 8), (5, 10), (5, 7), (4, 9), (5, 9), (3, 7)] * 3 + [
+VISIT_SCORES = [
+    (5, 10),
+    (5, 9),
+    (3, 8),
+    (5, 10),
+    (5, 7),
+    (4, 9),
+    (5, 9),
+    (3, 7),
+] * 3 + [
     (1, 2),
     (5, 10),
 ]
+RESOLUTIONS = {
+    "complaint": "Apologised, fixed on the next visit, credited the call-out fee.",
+    "suggestion": "Passed on to the service manager, added to the roadmap.",
+    "praise": "Shared with the team.",
+    "question": "Answered by email.",
+}
 CHANNELS = ["email", "phone", "portal", "api", "visit", "survey", "other"]
 RATING_COMMENTS = {
     5: ["Great job, thank you!", "Fast and professional.", ""],
@@ -258,16 +427,23 @@ class _Generator:
                 **{k: v for k, v in extra.items()},
             }
             if kind == "equipment":
-                vals.update(is_installed_base=True, service_skill_ids=[Command.set(skill.ids)])
+                vals.update(
+                    is_installed_base=True, service_skill_ids=[Command.set(skill.ids)]
+                )
             vals_list.append(vals)
         products = Product.create(vals_list)
-        self.products = {row[0]: product for row, product in zip(PRODUCTS, products, strict=True)}
+        self.products = {
+            row[0]: product for row, product in zip(PRODUCTS, products, strict=True)
+        }
         self.products["pump"] = self.ref("crm_extension.product_demo_pump")
         self.products["gasket"] = self.ref("crm_extension.product_demo_gasket")
         self.products["labour"] = self.ref("crm_extension.product_demo_labour")
         lots = self.env["stock.lot"].create(
             [
-                {"name": f"{code}-{self.today.year}-{batch:02d}", "product_id": self.products[key].id}
+                {
+                    "name": f"{code}-{self.today.year}-{batch:02d}",
+                    "product_id": self.products[key].id,
+                }
                 for key, code in (("valve", "PV3"), ("sensor", "TS2"))
                 for batch in (1, 2)
             ]
@@ -280,8 +456,13 @@ class _Generator:
         quants = [
             (self.products[key], stock, False, qty)
             for key, qty in (
-                ("heat_pump", 60), ("boiler", 60), ("water_heater", 80),
-                ("filter", 600), ("descaler", 600), ("pump", 40), ("gasket", 200),
+                ("heat_pump", 60),
+                ("boiler", 60),
+                ("water_heater", 80),
+                ("filter", 600),
+                ("descaler", 600),
+                ("pump", 40),
+                ("gasket", 200),
             )
         ] + [(lot.product_id, stock, lot, 40) for lot in lots]
         self.apply_quants(quants)
@@ -326,7 +507,9 @@ class _Generator:
                     "website": f"https://www.{domain}",
                     # as base_geolocalize's Geolocate button leaves them
                     "partner_latitude": round(lat + self.rng.uniform(-0.006, 0.006), 6),
-                    "partner_longitude": round(lon + self.rng.uniform(-0.006, 0.006), 6),
+                    "partner_longitude": round(
+                        lon + self.rng.uniform(-0.006, 0.006), 6
+                    ),
                     "date_localization": self.today,
                     "customer_rank": 1,
                     "child_ids": [
@@ -363,8 +546,12 @@ class _Generator:
                 (self.products["pump"], van, False, 8),
                 (self.products["gasket"], van, False, 40),
             ]
-            rows += [(self.products["valve"], van, lot, 10) for lot in self.lots["valve"]]
-            rows += [(self.products["sensor"], van, lot, 8) for lot in self.lots["sensor"]]
+            rows += [
+                (self.products["valve"], van, lot, 10) for lot in self.lots["valve"]
+            ]
+            rows += [
+                (self.products["sensor"], van, lot, 8) for lot in self.lots["sensor"]
+            ]
         self.apply_quants(rows)
 
     # ------------------------------------------------------------------
@@ -373,18 +560,31 @@ class _Generator:
     def sale_lines(self, tier):
         rng, p = self.rng, self.products
         if tier == "big":
-            lines = [(p["heat_pump"], rng.randint(1, 3)), (p["plan"], rng.randint(1, 2))]
+            lines = [
+                (p["heat_pump"], rng.randint(1, 3)),
+                (p["plan"], rng.randint(1, 2)),
+            ]
         elif tier == "mid":
-            lines = [(rng.choice([p["boiler"], p["water_heater"]]), 1), (p["filter"], rng.randint(2, 6))]
+            lines = [
+                (rng.choice([p["boiler"], p["water_heater"]]), 1),
+                (p["filter"], rng.randint(2, 6)),
+            ]
         else:
-            lines = [(rng.choice([p["filter"], p["descaler"], p["plan"]]), rng.randint(1, 4))]
+            lines = [
+                (rng.choice([p["filter"], p["descaler"], p["plan"]]), rng.randint(1, 4))
+            ]
         if rng.random() < 0.4:
             lines.append((p["descaler"], rng.randint(1, 3)))
         return lines
 
     def make_sales(self):
         plan = []  # (partner, date)
-        orders_by_tier = {"big": (4, 6), "mid": (2, 4), "small": (1, 3), "dormant": (1, 2)}
+        orders_by_tier = {
+            "big": (4, 6),
+            "mid": (2, 4),
+            "small": (1, 3),
+            "dormant": (1, 2),
+        }
         for partner in self.customers:
             tier = self.tier[partner]
             low, high = orders_by_tier[tier]
@@ -410,7 +610,10 @@ class _Generator:
         ]
         orders = self.env["sale.order"].create(vals_list)
         orders.action_confirm()
-        dates = {order: self.at(day, 16) for order, (_p, day) in zip(orders, plan, strict=True)}
+        dates = {
+            order: self.at(day, 16)
+            for order, (_p, day) in zip(orders, plan, strict=True)
+        }
         for order in orders:
             order.picking_ids.scheduled_date = dates[order]
         pickings = orders.picking_ids
@@ -435,8 +638,10 @@ class _Generator:
         self.invoices = invoices
         # a full refund: the maintenance plan of a customer who moved out
         refunded = invoices.filtered(
-            lambda inv: inv.invoice_line_ids.product_id == self.products["plan"]
-            and inv.invoice_date < self.today - timedelta(days=60)
+            lambda inv: (
+                inv.invoice_line_ids.product_id == self.products["plan"]
+                and inv.invoice_date < self.today - timedelta(days=60)
+            )
         )[:1]
         if refunded:
             reversal = (
@@ -454,8 +659,10 @@ class _Generator:
             refund = self.env["account.move"].browse(action.get("res_id"))
             refund.action_post()
             (refunded | refund).line_ids.filtered(
-                lambda line: line.account_id.account_type == "asset_receivable"
-                and not line.reconciled
+                lambda line: (
+                    line.account_id.account_type == "asset_receivable"
+                    and not line.reconciled
+                )
             ).reconcile()
             self.refund_reversed = refunded
 
@@ -482,7 +689,9 @@ class _Generator:
             pay_day = min(move.invoice_date + timedelta(days=20), self.today)
             by_month[(pay_day.year, pay_day.month, move.move_type)] |= move
         for (_y, _m, _t), group in sorted(by_month.items()):
-            day = min(max(group.mapped("invoice_date")) + timedelta(days=20), self.today)
+            day = min(
+                max(group.mapped("invoice_date")) + timedelta(days=20), self.today
+            )
             self.env["account.payment.register"].with_context(
                 active_model="account.move", active_ids=group.ids
             ).create({"payment_date": day, "group_payment": False})._create_payments()
@@ -497,11 +706,15 @@ class _Generator:
             {
                 "name": "After-Sales Service",
                 "user_id": demo_user.id,
-                "user_ids": [Command.set([demo_user.id, self.ref("base.user_admin").id])],
+                "user_ids": [
+                    Command.set([demo_user.id, self.ref("base.user_admin").id])
+                ],
             }
         )
-        teams = self.service_team | self.ref("helpdesk_mgmt.helpdesk_team_2") | self.ref(
-            "helpdesk_mgmt.helpdesk_team_3"
+        teams = (
+            self.service_team
+            | self.ref("helpdesk_mgmt.helpdesk_team_2")
+            | self.ref("helpdesk_mgmt.helpdesk_team_3")
         )
         categories = {
             cat.name: cat for cat in self.env["helpdesk.ticket.category"].search([])
@@ -532,9 +745,13 @@ class _Generator:
                     "partner_name": contact.name,
                     "partner_email": contact.email,
                     "team_id": teams[index % len(teams)].id,
-                    "category_id": categories[category].id if category in categories else False,
+                    "category_id": categories[category].id
+                    if category in categories
+                    else False,
                     "priority": ("1", "2", "0", "1", "3")[index % 5],
-                    "user_id": demo_user.id if index % 2 else self.ref("base.user_admin").id,
+                    "user_id": demo_user.id
+                    if index % 2
+                    else self.ref("base.user_admin").id,
                     "create_date": created,
                     "sla_start_date": created,
                 }
@@ -581,7 +798,8 @@ class _Generator:
                         else record.technician_id.user_id.partner_id.id
                     )
                     or False,
-                    "create_date": (record[date_field] or self.now) + timedelta(hours=20),
+                    "create_date": (record[date_field] or self.now)
+                    + timedelta(hours=20),
                 }
                 for record in records
             ]
@@ -643,12 +861,7 @@ class _Generator:
         feedback = self.env["customer.feedback"].create(vals_list)
         done = feedback.filtered(lambda f: states[feedback.ids.index(f.id)] == "done")
         for record in done:
-            record.resolution = {
-                "complaint": "Apologised, fixed on the next visit, credited the call-out fee.",
-                "suggestion": "Passed on to the service manager, added to the roadmap.",
-                "praise": "Shared with the team.",
-                "question": "Answered by email.",
-            }[record.feedback_type]
+            record.resolution = RESOLUTIONS[record.feedback_type]
         done.filtered(lambda f: f.state == "new").action_start()
         done.action_resolve()
         done[::2].action_close()
@@ -696,7 +909,9 @@ class _Generator:
             "duration_hours": duration,
             "service_type": kind,
             "equipment_id": equipment.id if equipment else False,
-            "description": self.rng.choice(REPAIRS) if kind == "repair" else (
+            "description": self.rng.choice(REPAIRS)
+            if kind == "repair"
+            else (
                 "Yearly maintenance." if kind == "maintenance" else "Safety inspection."
             ),
             "create_date": start - timedelta(days=3),
@@ -705,17 +920,31 @@ class _Generator:
     def part_lines(self, order, heavy=False):
         p, rng = self.products, self.rng
         lines = [
-            {"order_id": order.id, "line_type": "labour", "product_id": p["labour"].id,
-             "quantity": rng.choice([1.0, 1.5, 2.0])},
-            {"order_id": order.id, "product_id": p["gasket"].id, "quantity": rng.randint(1, 2)},
+            {
+                "order_id": order.id,
+                "line_type": "labour",
+                "product_id": p["labour"].id,
+                "quantity": rng.choice([1.0, 1.5, 2.0]),
+            },
+            {
+                "order_id": order.id,
+                "product_id": p["gasket"].id,
+                "quantity": rng.randint(1, 2),
+            },
         ]
         key = rng.choice(["valve", "sensor"])
         lines.append(
-            {"order_id": order.id, "product_id": p[key].id, "quantity": 1,
-             "lot_id": self.lots[key][rng.randint(0, 1)].id}
+            {
+                "order_id": order.id,
+                "product_id": p[key].id,
+                "quantity": 1,
+                "lot_id": self.lots[key][rng.randint(0, 1)].id,
+            }
         )
         if heavy:
-            lines.append({"order_id": order.id, "product_id": p["pump"].id, "quantity": 1})
+            lines.append(
+                {"order_id": order.id, "product_id": p["pump"].id, "quantity": 1}
+            )
         return lines
 
     def make_service_history(self):
@@ -737,7 +966,9 @@ class _Generator:
             else:
                 day = workdays[self.rng.randrange(len(workdays))]
                 unit = units[self.rng.randrange(len(units))]
-                kind = self.rng.choice(["repair", "repair", "maintenance", "inspection"])
+                kind = self.rng.choice(
+                    ["repair", "repair", "maintenance", "inspection"]
+                )
             duration = self.rng.choice([1.0, 1.5, 2.0])
             slot = self.free_slot(tech, days[tech][day], duration)
             if slot:
@@ -745,10 +976,16 @@ class _Generator:
         Order = self.env["service.order"].with_context(crm_ext_routes_later=True)
         orders = Order.create([self.service_vals(*row) for row in plan])
         self.env["service.order.line"].create(
-            [vals for order in orders for vals in self.part_lines(order, order.service_type == "repair")]
+            [
+                vals
+                for order in orders
+                for vals in self.part_lines(order, order.service_type == "repair")
+            ]
         )
         for order in orders.filtered(lambda o: o.service_type != "repair"):
-            order.line_ids.filtered(lambda line: line.line_type == "part")[:1].quantity_used = 0
+            order.line_ids.filtered(lambda line: line.line_type == "part")[
+                :1
+            ].quantity_used = 0
         # ratings wait for the customers' answers from the day of the visit
         orders.action_schedule()
         orders.action_start()
@@ -797,11 +1034,16 @@ class _Generator:
         stop = begin + timedelta(days=7)
         days = tina._get_day_intervals(begin, stop)[tina]
         existing = self.env["service.order"].search(
-            [("technician_id", "=", tina.id), ("state", "in", ("scheduled", "in_progress"))]
+            [
+                ("technician_id", "=", tina.id),
+                ("state", "in", ("scheduled", "in_progress")),
+            ]
         )
         self.bookings[tina] += [(o.scheduled_start, o.scheduled_end) for o in existing]
         customers = self.customers.filtered(
-            lambda p: p.zip[:3] in ("940", "941", "943", "944", "945", "946", "947", "948")
+            lambda p: (
+                p.zip[:3] in ("940", "941", "943", "944", "945", "946", "947", "948")
+            )
         )
         plan = []
         for day in sorted(days):
@@ -809,7 +1051,9 @@ class _Generator:
                 slot = self.free_slot(tina, days[day], 1.0)
                 if slot:
                     partner = customers[self.rng.randrange(len(customers))]
-                    plan.append(self.service_vals(tina, slot, 1.0, partner, "maintenance"))
+                    plan.append(
+                        self.service_vals(tina, slot, 1.0, partner, "maintenance")
+                    )
         if self.today not in days:
             # a weekend install: Tina is on call today
             start = self.at(self.today, 9)
@@ -823,16 +1067,26 @@ class _Generator:
         visits = Order.create(plan)
         self.env["service.order.line"].create(
             [
-                {"order_id": order.id, "line_type": "labour",
-                 "product_id": self.products["labour"].id, "quantity": 1.0}
+                {
+                    "order_id": order.id,
+                    "line_type": "labour",
+                    "product_id": self.products["labour"].id,
+                    "quantity": 1.0,
+                }
                 for order in visits
             ]
             + [
-                {"order_id": order.id, "product_id": self.products["gasket"].id, "quantity": 1}
+                {
+                    "order_id": order.id,
+                    "product_id": self.products["gasket"].id,
+                    "quantity": 1,
+                }
                 for order in visits
             ]
         )
-        visits.with_context(crm_ext_slots_checked=self.today not in days).action_schedule()
+        visits.with_context(
+            crm_ext_slots_checked=self.today not in days
+        ).action_schedule()
         # the dispatcher's queue: visits for the next days, auto-assigned
         queue = self.customers.filtered(lambda p: self.tier[p] != "dormant")[::3]
         drafts = self.env["service.order"].create(
@@ -857,11 +1111,15 @@ class _Generator:
     def make_return(self):
         """A customer sends back descaling kits: refunded by a credit note."""
         sale = self.sales.filtered(
-            lambda so: so.order_line.filtered(
-                lambda line: line.product_id == self.products["descaler"]
-                and line.qty_invoiced
+            lambda so: (
+                so.order_line.filtered(
+                    lambda line: (
+                        line.product_id == self.products["descaler"]
+                        and line.qty_invoiced
+                    )
+                )
+                and so.date_order < self.now - timedelta(days=30)
             )
-            and so.date_order < self.now - timedelta(days=30)
         )[-1:]
         if not sale:
             return
@@ -870,7 +1128,8 @@ class _Generator:
         lines = [
             Command.create({**row, "quantity": 1})
             for row in vals
-            if self.env["stock.move"].browse(row["move_id"]).product_id == self.products["descaler"]
+            if self.env["stock.move"].browse(row["move_id"]).product_id
+            == self.products["descaler"]
         ]
         ret = Return.create(
             {
