@@ -366,6 +366,10 @@ class _Generator:
     def at(self, day, hour, minute=0):
         return datetime.combine(day, time(hour, minute))
 
+    def active_customers(self):
+        """The customers still in touch (the dormant ones went quiet)."""
+        return self.customers.filtered(lambda p: self.tier[p] != "dormant")
+
     def signature(self, name):
         """A small drawn signature (PNG), the same for the same name."""
         rng = random.Random(name)
@@ -724,7 +728,7 @@ class _Generator:
             for name in ("new", "in_progress", "awaiting", "done", "cancelled")
         }
         vals_list, closing = [], []
-        people = self.customers.child_ids
+        people = self.active_customers().child_ids
         for index in range(60):
             contact = people[(index * 5) % len(people)]
             title, category = TICKETS[index % len(TICKETS)]
@@ -820,7 +824,7 @@ class _Generator:
         return ratings
 
     def make_feedback(self):
-        people = self.customers.child_ids
+        people = self.active_customers().child_ids
         vals_list, states = [], []
         for index in range(42):
             kind, title = FEEDBACK[index % len(FEEDBACK)]
@@ -1040,7 +1044,7 @@ class _Generator:
             ]
         )
         self.bookings[tina] += [(o.scheduled_start, o.scheduled_end) for o in existing]
-        customers = self.customers.filtered(
+        customers = self.active_customers().filtered(
             lambda p: (
                 p.zip[:3] in ("940", "941", "943", "944", "945", "946", "947", "948")
             )
@@ -1087,8 +1091,12 @@ class _Generator:
         visits.with_context(
             crm_ext_slots_checked=self.today not in days
         ).action_schedule()
+        # the visit Tina is on right now
+        visits.with_context(crm_ext_slots_checked=self.today not in days).filtered(
+            lambda o: o.scheduled_start <= self.now < o.scheduled_end
+        ).action_start()
         # the dispatcher's queue: visits for the next days, auto-assigned
-        queue = self.customers.filtered(lambda p: self.tier[p] != "dormant")[::3]
+        queue = self.active_customers()[::3]
         drafts = self.env["service.order"].create(
             [
                 {
