@@ -428,7 +428,7 @@ class _Generator:
                 "type": "service" if kind == "service" else "consu",
                 "is_storable": kind != "service",
                 "invoice_policy": "order" if kind == "service" else "delivery",
-                **{k: v for k, v in extra.items()},
+                **extra,
             }
             if kind == "equipment":
                 vals.update(
