@@ -23,3 +23,4 @@ from . import res_config_settings
 from . import res_partner
 from . import resource_calendar_leaves
 from . import sale_order
+from . import crm_ext_demo
