@@ -85,7 +85,7 @@ class ServiceSolutionPortal(FeedbackPortal):
         website=True,
     )
     def portal_solution_vote(self, solution_id, helpful=None, **kw):
-        """"Did this help?": one answer per customer and article."""
+        """ "Did this help?": one answer per customer and article."""
         solution = self._solution_or_none(solution_id)
         if not solution:
             return request.redirect("/my/solutions")

@@ -62,8 +62,12 @@ class ServiceSolution(models.Model):
         ondelete="cascade",
         index=True,
     )
-    problem = fields.Text(tracking=True, help="What goes wrong, in the customer's words.")
-    symptoms = fields.Text(help="What the customer or technician sees: messages, codes.")
+    problem = fields.Text(
+        tracking=True, help="What goes wrong, in the customer's words."
+    )
+    symptoms = fields.Text(
+        help="What the customer or technician sees: messages, codes."
+    )
     resolution = fields.Html(
         string="Resolution",
         related="document_page_id.content",
@@ -247,7 +251,8 @@ class ServiceSolution(models.Model):
                 CREATE OR REPLACE FUNCTION service_solution_search_vector()
                 RETURNS trigger AS $$
                 DECLARE
-                    config regconfig := COALESCE(NEW.search_config, 'simple')::regconfig;
+                    config regconfig :=
+                        COALESCE(NEW.search_config, 'simple')::regconfig;
                     doc text := COALESCE(NEW.search_document, '');
                 BEGIN
                     NEW.search_vector :=
@@ -376,7 +381,9 @@ class ServiceSolution(models.Model):
             text,
         )
         if match_any:
-            tsquery = SQL("regexp_replace((%s)::text, ' & ', ' | ', 'g')::tsquery", tsquery)
+            tsquery = SQL(
+                "regexp_replace((%s)::text, ' & ', ' | ', 'g')::tsquery", tsquery
+            )
         vector = SQL.identifier(query.table, "search_vector")
         rank = SQL("ts_rank(%s, %s)", vector, tsquery)
         if products:

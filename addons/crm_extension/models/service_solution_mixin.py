@@ -84,7 +84,7 @@ class ServiceSolutionMixin(models.AbstractModel):
     # Business methods
     # ------------------------------------------------------------------
     def _apply_solution(self, solution):
-        """"Solved by this": link the article; its use is counted."""
+        """Solved by this: link the article; its use is counted."""
         self.check_access("write")
         solution.check_access("read")
         self.write({"solution_id": solution.id})

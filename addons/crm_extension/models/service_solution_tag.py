@@ -10,4 +10,3 @@ class ServiceSolutionTag(models.Model):
     name = fields.Char(required=True, translate=True)
     color = fields.Integer()
     active = fields.Boolean(default=True)
-

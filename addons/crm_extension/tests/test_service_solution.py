@@ -213,9 +213,7 @@ class TestServiceSolution(SolutionDataMixin, ServiceCommon):
         leak._register_vote(False)
         self.leak.with_user(self.other_portal_user)._register_vote(True)
         self.assertEqual(len(self.leak.vote_ids), 2)
-        self.assertEqual(
-            (self.leak.helpful_count, self.leak.not_helpful_count), (1, 1)
-        )
+        self.assertEqual((self.leak.helpful_count, self.leak.not_helpful_count), (1, 1))
         self.assertEqual(self.leak.helpful_rate, 50.0)
         with self.assertRaises(AccessError):
             self.noise.with_user(self.portal_user)._register_vote(True)
