@@ -3,7 +3,7 @@ import re
 from collections import defaultdict
 
 from odoo import api, fields, models, tools
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, MissingError
 from odoo.tools import SQL
 
 from odoo.addons.base.models.res_partner import _lang_get
@@ -334,7 +334,10 @@ class ServiceSolution(models.Model):
         if model not in self.env or not isinstance(self.env[model], mixin):
             raise AccessError(self.env._("Open a ticket or a feedback to use this."))
         record = self.env[model].browse(res_id).exists()
-        record.ensure_one()
+        if len(record) != 1:
+            raise MissingError(
+                self.env._("The record to solve no longer exists: reload the page.")
+            )
         record._apply_solution(self)
         return True
 

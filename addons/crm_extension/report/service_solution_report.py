@@ -46,8 +46,9 @@ class ServiceSolutionReport(models.Model):
                 p.commercial_partner_id AS partner_id,
                 t.company_id AS company_id,
                 1 AS record_count,
-                EXTRACT(EPOCH FROM (%(solved)s - t.create_date)) / 3600.0
-                    AS resolution_hours
+                GREATEST(
+                    EXTRACT(EPOCH FROM (%(solved)s - t.create_date)) / 3600.0, 0
+                ) AS resolution_hours
             FROM %(table)s t
             LEFT JOIN res_partner p ON p.id = t.partner_id
             WHERE %(condition)s
