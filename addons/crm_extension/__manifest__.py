@@ -3,7 +3,7 @@
     "name": "CRM Extension: After-Sales Service",
     "summary": "Customer feedback, service levels, dispatch, spare parts, "
     "installed base, returns and a 360-degree customer view",
-    "version": "18.0.1.6.0",
+    "version": "18.0.1.7.0",
     "category": "After-Sales",
     "license": "AGPL-3",
     "author": "crm_extension developers",
@@ -21,6 +21,7 @@
         "base_geolocalize",
         "web_timeline",
         "web_view_leaflet_map",
+        "document_page",
     ],
     "external_dependencies": {"python": ["pyvrp", "numpy"]},
     "data": [
@@ -48,6 +49,9 @@
         "report/customer_satisfaction_report_views.xml",
         "report/service_parts_report_views.xml",
         "report/service_order_analysis_views.xml",
+        "views/service_solution_views.xml",
+        "views/service_solution_templates.xml",
+        "report/service_solution_report_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "data/res_partner_data.xml",
@@ -64,6 +68,9 @@
     "development_status": "Alpha",
     "application": True,
     "assets": {
+        "web.assets_frontend": [
+            "crm_extension/static/src/js/solution_suggest.esm.js",
+        ],
         "web.assets_tests": [
             "crm_extension/static/tests/tours/*.js",
         ],

@@ -3,3 +3,4 @@ from . import helpdesk_ticket
 from . import rating
 from . import service_order_portal
 from . import service_return_portal
+from . import service_solution_portal

@@ -1,4 +1,5 @@
 from . import service_sla_mixin
+from . import service_solution_mixin
 from . import service_reference_mixin
 from . import service_return_source
 from . import service_sla_policy
@@ -13,6 +14,9 @@ from . import customer_equipment
 from . import customer_equipment_event
 from . import stock_move
 from . import product_template
+from . import service_solution_tag
+from . import service_solution
+from . import service_solution_vote
 from . import customer_feedback
 from . import crm_ext_rate_limit
 from . import helpdesk_ticket

@@ -55,6 +55,7 @@ class CustomerFeedback(models.Model):
         "portal.mixin",
         "service.sla.mixin",
         "service.return.source",
+        "service.solution.mixin",
     ]
     _sla_kind = "feedback"
     _return_source_field = "feedback_id"
@@ -246,6 +247,16 @@ class CustomerFeedback(models.Model):
                         feedback.external_ref,
                     )
                 )
+
+    # ------------------------------------------------------------------
+    # Solutions (service.solution.mixin)
+    # ------------------------------------------------------------------
+    def _solution_products(self):
+        return self.product_id
+
+    def _solution_resolution_html(self):
+        self.ensure_one()
+        return tools.plaintext2html(self.resolution) if self.resolution else False
 
     def _message_post_after_hook(self, message, msg_vals):
         res = super()._message_post_after_hook(message, msg_vals)

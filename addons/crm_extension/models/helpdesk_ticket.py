@@ -4,7 +4,12 @@ from odoo import api, fields, models, tools
 
 class HelpdeskTicket(models.Model):
     _name = "helpdesk.ticket"
-    _inherit = ["helpdesk.ticket", "service.sla.mixin", "service.return.source"]
+    _inherit = [
+        "helpdesk.ticket",
+        "service.sla.mixin",
+        "service.return.source",
+        "service.solution.mixin",
+    ]
     _return_source_field = "ticket_id"
     _sla_kind = "ticket"
 
@@ -142,6 +147,20 @@ class HelpdeskTicket(models.Model):
             feedback.filtered(
                 lambda f, t=ticket: f.ticket_id == t
             )._resolve_from_ticket(ticket)
+
+    # ------------------------------------------------------------------
+    # Solutions (service.solution.mixin)
+    # ------------------------------------------------------------------
+    def _solution_products(self):
+        return self.feedback_id.product_id
+
+    def _solution_resolution_html(self):
+        self.ensure_one()
+        if not tools.is_html_empty(self.notes):
+            return self.notes
+        if self.feedback_id.resolution:
+            return tools.plaintext2html(self.feedback_id.resolution)
+        return False
 
     def _send_ticket_rating_mail(self, force_send=False):
         """No request for a team that turned them off; the team's rating

@@ -83,6 +83,25 @@ MATRIX = {
         "user": "r",
         "manager": "rwcu",
     },
+    "service.solution": {
+        "portal": "r",
+        "technician": "r",
+        "user": "rwc",
+        "manager": "rwcu",
+    },
+    "service.solution.tag": {
+        "portal": "r",
+        "technician": "r",
+        "user": "rwc",
+        "manager": "rwcu",
+    },
+    "service.solution.vote": {
+        "portal": "rwc",
+        "technician": "rwc",
+        "user": "rwc",
+        "manager": "rwcu",
+    },
+    "service.solution.report": {"user": "r", "manager": "r"},
     "service.sla.escalation.log": {"user": "r", "manager": "ru"},
     "customer.satisfaction.report": {"user": "r", "manager": "r"},
     "service.sla.report": {"user": "r", "manager": "r"},
@@ -140,7 +159,19 @@ class TestAccessMatrix(ServiceCommon):
         sale = self._create_sale_order()
         ret = self.env["service.return"].create({"sale_order_id": sale.id})
         technician = self.env["service.technician"].create({"name": "Tom"})
-        for record in (feedback, order, line, equipment, event, ret, technician):
+        solution = self.env["service.solution"].create(
+            {"name": "Reset the boiler", "state": "published"}
+        )
+        for record in (
+            feedback,
+            order,
+            line,
+            equipment,
+            event,
+            ret,
+            technician,
+            solution,
+        ):
             with self.subTest(model=record._name):
                 self.assertFalse(
                     record.with_user(outsider).search([("id", "=", record.id)])
