@@ -172,6 +172,14 @@ PAGES = [
         "name": "van-stock.png",
         "path": "/odoo/action-crm_extension.action_service_van_stock",
         "what": "what the technicians' vans hold",
+        # one group per van
+        "ready": ".o_group_header",
+        "scripts": [OPEN_GROUPS],
+    },
+    {
+        "name": "solutions.png",
+        "path": "/odoo/action-crm_extension.action_service_solution",
+        "what": "the solutions knowledge base",
     },
     {
         "name": "technician-today-phone.png",

@@ -63,6 +63,7 @@
         "demo/customer_feedback_demo.xml",
         "demo/res_partner_demo.xml",
         "demo/service_order_demo.xml",
+        "demo/service_solution_demo.xml",
         "demo/crm_ext_demo.xml",
     ],
     "development_status": "Alpha",

@@ -84,6 +84,7 @@ DISPATCH_FIELDS = {
     "sale_line_id",
     "feedback_id",
     "equipment_id",
+    "product_id",
     "service_type",
     "location_type",
     "required_skill_ids",
