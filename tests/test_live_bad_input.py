@@ -293,8 +293,14 @@ def cases(d):
         (
             so,
             "api_request",
-            [{"description": "x", "partner_id": p, "serial": "SN1"}],
-            "Unknown field(s) serial",
+            [{"description": "x", "partner_id": p, "site": "SN1"}],
+            "Unknown field(s) site",
+        ),
+        (
+            so,
+            "api_request",
+            [{"description": "x", "serial": "SN-NONE-1"}],
+            "Field serial: no active equipment with the serial 'SN-NONE-1'.",
         ),
         # SLA policies and levels
         (
