@@ -90,6 +90,12 @@ MATRIX = {
     "service.order.analysis": {"user": "r", "manager": "r"},
     "service.technician.utilisation": {"user": "r", "manager": "r"},
     "crm.ext.rate.limit": {"manager": "ru"},
+    "sale.product.association": {
+        "employee": "r",
+        "technician": "r",
+        "user": "r",
+        "manager": "rwcu",
+    },
 }
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 
@@ -140,7 +146,24 @@ class TestAccessMatrix(ServiceCommon):
         sale = self._create_sale_order()
         ret = self.env["service.return"].create({"sale_order_id": sale.id})
         technician = self.env["service.technician"].create({"name": "Tom"})
-        for record in (feedback, order, line, equipment, event, ret, technician):
+        association = self.env["sale.product.association"].create(
+            {
+                "product_id": self.product.id,
+                "associated_product_id": labour.id,
+                "company_id": self.env.company.id,
+                "lift": 2.0,
+            }
+        )
+        for record in (
+            feedback,
+            order,
+            line,
+            equipment,
+            event,
+            ret,
+            technician,
+            association,
+        ):
             with self.subTest(model=record._name):
                 self.assertFalse(
                     record.with_user(outsider).search([("id", "=", record.id)])
