@@ -990,9 +990,7 @@ class ResPartner(models.Model):
             SELECT partner_id, r, f, m, product_count FROM scored %(where)s
                 """,
                 since=since,
-                bought=Association._bought_products_sql(
-                    since, partner_ids=partner_ids
-                ),
+                bought=Association._bought_products_sql(since, partner_ids=partner_ids),
                 where=where,
             )
         )

@@ -125,9 +125,7 @@ class SaleProductAssociation(models.Model):
         )
         if not partner.exists():
             raise UserError(
-                self.env._(
-                    "Open the customer's form to make a cross-sell opportunity."
-                )
+                self.env._("Open the customer's form to make a cross-sell opportunity.")
             )
         lead_id = partner.action_create_cross_sell_opportunity(
             self.associated_product_id.id
