@@ -24,6 +24,8 @@ from . import helpdesk_ticket_team
 from . import rating_rating
 from . import res_company
 from . import res_config_settings
+from . import sale_product_association
+from . import crm_lead
 from . import res_partner
 from . import resource_calendar_leaves
 from . import sale_order

@@ -30,6 +30,19 @@ class ResCompany(models.Model):
         help="Customers bringing the revenue after segment A, up to this "
         "cumulated share, are segment B; the rest are C.",
     )
+    cross_sell_min_customers = fields.Integer(
+        string="Cross-sell: minimum customers",
+        default=3,
+        help="A product association needs at least this many customers who "
+        "bought both products in the last 24 months (and the products this "
+        "many customers each); rarer pairs are noise.",
+    )
+    cross_sell_min_lift = fields.Float(
+        string="Cross-sell: minimum lift",
+        default=1.0,
+        help="Associations are kept when their lift is above this value: 1 "
+        "means buying the first product does not make the second more likely.",
+    )
     replacement_breakdown_threshold = fields.Integer(
         string="Breakdowns before replacement",
         default=3,
@@ -87,6 +100,26 @@ class ResCompany(models.Model):
                         "(got A = %(a)s%%, B = %(b)s%%).",
                         a=a_share,
                         b=b_share,
+                    )
+                )
+
+    @api.constrains("cross_sell_min_customers", "cross_sell_min_lift")
+    def _check_cross_sell_thresholds(self):
+        for company in self:
+            if company.cross_sell_min_customers < 1:
+                raise ValidationError(
+                    self.env._(
+                        "The minimum customers of a cross-sell association must "
+                        "be at least 1 (got %s).",
+                        company.cross_sell_min_customers,
+                    )
+                )
+            if company.cross_sell_min_lift < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The minimum lift of a cross-sell association cannot be "
+                        "negative (got %s): set 0 to keep every association.",
+                        company.cross_sell_min_lift,
                     )
                 )
 

@@ -17,6 +17,12 @@ class ResConfigSettings(models.TransientModel):
     customer_segment_b_share = fields.Float(
         related="company_id.customer_segment_b_share", readonly=False
     )
+    cross_sell_min_customers = fields.Integer(
+        related="company_id.cross_sell_min_customers", readonly=False
+    )
+    cross_sell_min_lift = fields.Float(
+        related="company_id.cross_sell_min_lift", readonly=False
+    )
     replacement_breakdown_threshold = fields.Integer(
         related="company_id.replacement_breakdown_threshold", readonly=False
     )

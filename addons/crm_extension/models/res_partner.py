@@ -2,11 +2,30 @@
 from collections import defaultdict
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
+from odoo.tools import SQL
 
 CHURN_RISKS = [("low", "Low"), ("medium", "Medium"), ("high", "High")]
 SEGMENTS = [("A", "A"), ("B", "B"), ("C", "C")]
+RFM_SEGMENTS = [
+    ("champions", "Champions"),
+    ("loyal", "Loyal"),
+    ("new", "New"),
+    ("at_risk", "At Risk"),
+    ("hibernating", "Hibernating"),
+]
+RFM_FIELDS = (
+    "rfm_recency",
+    "rfm_frequency",
+    "rfm_monetary",
+    "purchased_product_count",
+    "rfm_segment",
+)
+CROSS_SELL_LIMIT = 5
 
 
 class ResPartner(models.Model):
@@ -28,6 +47,22 @@ class ResPartner(models.Model):
     - open complaints: 1 for one or two, 2 for three or more.
 
     3 points or more is *high*, 1 or 2 *medium*, 0 *low*.
+
+    RFM (``rfm_recency``, ``rfm_frequency``, ``rfm_monetary``): quintiles 1 to
+    5 (SQL ``ntile(5)``) among the customers with posted invoices in the last
+    24 months (all companies), by the date of the last invoice, the number of
+    invoices and the invoiced amount net of refunds; 5 is the most recent, the
+    most frequent, the largest. Ties are split by partner id, so the scores
+    are deterministic. ``rfm_segment`` from the scores, in this order:
+
+    - *champions*: R >= 4 and F + M >= 8;
+    - *new*: R >= 4 and F <= 2 (bought lately, few invoices so far);
+    - *loyal*: any other R >= 4, or R = 3 and F + M >= 6;
+    - *at risk*: R <= 2 and F + M >= 6 (used to buy much, not lately);
+    - *hibernating*: the rest (little, and not lately).
+
+    Customers without invoices in the window have no scores (0) and no
+    segment. The nightly cron refreshes them with the ABC segments.
     """
 
     _inherit = "res.partner"
@@ -117,6 +152,63 @@ class ResPartner(models.Model):
     )
     churn_risk = fields.Selection(
         CHURN_RISKS, readonly=True, index=True, groups="base.group_user"
+    )
+    rfm_recency = fields.Integer(
+        string="Recency (R)",
+        readonly=True,
+        aggregator="avg",
+        groups="base.group_user",
+        help="Quintile (1-5) of the last invoice date among the customers with "
+        "invoices in the last 24 months: 5 is the most recent. 0: no invoice.",
+    )
+    rfm_frequency = fields.Integer(
+        string="Frequency (F)",
+        readonly=True,
+        aggregator="avg",
+        groups="base.group_user",
+        help="Quintile (1-5) of the number of invoices of the last 24 months: "
+        "5 is the most frequent. 0: no invoice.",
+    )
+    rfm_monetary = fields.Integer(
+        string="Monetary (M)",
+        readonly=True,
+        aggregator="avg",
+        groups="base.group_user",
+        help="Quintile (1-5) of the amount invoiced in the last 24 months, net "
+        "of refunds: 5 is the largest. 0: no invoice.",
+    )
+    rfm_segment = fields.Selection(
+        RFM_SEGMENTS,
+        string="RFM Segment",
+        readonly=True,
+        index=True,
+        groups="base.group_user",
+        help="From the RFM scores, refreshed nightly: champions (R >= 4, "
+        "F + M >= 8), new (R >= 4, F <= 2), loyal (other R >= 4, or R = 3 and "
+        "F + M >= 6), at risk (R <= 2, F + M >= 6), hibernating (the rest).",
+    )
+    purchased_product_count = fields.Integer(
+        string="Products Bought",
+        readonly=True,
+        aggregator="avg",
+        groups="base.group_user",
+        help="Distinct products invoiced in the last 24 months, net of refunds, "
+        "refreshed nightly (averaged per customer in the analysis).",
+    )
+    cross_sell_product_ids = fields.Many2many(
+        "product.product",
+        string="Cross-sell Products",
+        compute="_compute_cross_sell",
+        groups="base.group_user",
+        help="Up to 5 products the customer does not buy yet, by the best lift "
+        "of the associations from the products it buys.",
+    )
+    cross_sell_association_ids = fields.Many2many(
+        "sale.product.association",
+        string="Cross-sell Suggestions",
+        compute="_compute_cross_sell",
+        groups="base.group_user",
+        help="For each cross-sell product, the association with the best lift.",
     )
 
     # ------------------------------------------------------------------
@@ -399,6 +491,79 @@ class ResPartner(models.Model):
         for partner in self:
             partner.last_interaction_date = latest[partner.commercial_partner_id.id]
 
+    @api.depends_context("allowed_company_ids")
+    def _compute_cross_sell(self):
+        suggestions = self._crm_ext_cross_sell_suggestions()
+        Product = self.env["product.product"]
+        Association = self.env["sale.product.association"]
+        for partner in self:
+            rows = suggestions.get(partner.commercial_partner_id.id, [])
+            partner.cross_sell_product_ids = Product.browse(row[1] for row in rows)
+            partner.cross_sell_association_ids = Association.browse(
+                row[0] for row in rows
+            )
+
+    def _crm_ext_cross_sell_suggestions(self, limit=CROSS_SELL_LIMIT):
+        """{commercial id: [(association id, product id, lift)]}, best first.
+
+        One query for all of ``self``: the products each customer bought in
+        the window (net of refunds) are joined to the associations of the
+        current companies; a product the customer already buys, or archived,
+        is not suggested; each suggestion keeps its best lift (then the
+        smallest product id), and the first ``limit`` per customer are kept."""
+        commercial_ids = [
+            pid for pid in set(self.commercial_partner_id._ids) if isinstance(pid, int)
+        ]
+        if not commercial_ids:
+            return {}
+        Association = self.env["sale.product.association"]
+        company_ids = self.env.companies.ids
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+            WITH bought AS MATERIALIZED (%(bought)s),
+            candidates AS (
+                SELECT b.partner_id, a.associated_product_id,
+                       MAX(a.lift) AS lift,
+                       (ARRAY_AGG(a.id ORDER BY a.lift DESC, a.id))[1]
+                           AS association_id
+                  FROM bought b
+                  JOIN sale_product_association a
+                    ON a.product_id = b.product_id AND a.company_id = ANY(%(companies)s)
+                  JOIN product_product pp
+                    ON pp.id = a.associated_product_id AND pp.active
+                 WHERE NOT EXISTS (
+                        SELECT 1 FROM bought o
+                         WHERE o.partner_id = b.partner_id
+                           AND o.product_id = a.associated_product_id)
+              GROUP BY b.partner_id, a.associated_product_id
+            ),
+            ranked AS (
+                SELECT *, ROW_NUMBER() OVER (
+                           PARTITION BY partner_id
+                           ORDER BY lift DESC, associated_product_id) AS rank
+                  FROM candidates
+            )
+            SELECT partner_id, association_id, associated_product_id, lift
+              FROM ranked
+             WHERE rank <= %(limit)s
+          ORDER BY partner_id, rank
+                """,
+                bought=Association._bought_products_sql(
+                    Association._buying_window_start(),
+                    company_ids=company_ids,
+                    partner_ids=commercial_ids,
+                ),
+                companies=company_ids,
+                limit=limit,
+            )
+        )
+        result = defaultdict(list)
+        for partner_id, association_id, product_id, lift in self.env.cr.fetchall():
+            result[partner_id].append((association_id, product_id, lift))
+        return result
+
     def _compute_helpdesk_ticket_count(self):
         """Set-wise replacement of helpdesk_mgmt's per-partner search.
 
@@ -458,6 +623,110 @@ class ResPartner(models.Model):
         return self.env.ref("crm_extension.action_report_customer_360").report_action(
             self.commercial_partner_id
         )
+
+    def action_create_cross_sell_opportunity(self, product_id):
+        """The open cross-sell opportunity of the customer (the commercial
+        partner) for ``product_id``, made when there is none: tagged
+        *Cross-sell*, for the customer's salesperson, in the current company.
+        A second call while that opportunity is open (not won, lost or
+        archived) returns the same one. Returns its id."""
+        self.ensure_one()
+        if not self.env.user._is_internal():
+            raise AccessError(
+                self.env._("Only internal users can make cross-sell opportunities.")
+            )
+        self.check_access("read")
+        customer = self.commercial_partner_id
+        product = self.env["product.product"].browse(int(product_id)).exists()
+        if not product:
+            raise UserError(
+                self.env._(
+                    "Product %s does not exist: pick one of the customer's "
+                    "cross-sell products.",
+                    product_id,
+                )
+            )
+        # A second click at the same time waits here, then fails with a
+        # serialization error and is retried by Odoo: the retry finds the
+        # first click's opportunity.
+        self.env.cr.execute(
+            SQL(
+                "UPDATE res_partner SET write_date = write_date WHERE id = %s",
+                customer.id,
+            ),
+            log_exceptions=False,
+        )
+        Lead = self.env["crm.lead"].sudo().with_context(mail_create_nosubscribe=True)
+        company = self.env.company
+        existing = Lead.search(
+            [
+                ("partner_id", "=", customer.id),
+                ("cross_sell_product_id", "=", product.id),
+                ("cross_sell_outcome", "=", "open"),
+                ("company_id", "in", [company.id, False]),
+            ],
+            limit=1,
+        )
+        if existing:
+            return existing.id
+        return Lead.create(customer._prepare_cross_sell_lead_vals(product, company)).id
+
+    def _prepare_cross_sell_lead_vals(self, product, company):
+        self.ensure_one()
+        tag = self.env.ref("crm_extension.crm_tag_cross_sell", raise_if_not_found=False)
+        best = (
+            self.env["sale.product.association"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "=", company.id),
+                    ("associated_product_id", "=", product.id),
+                    ("product_id", "in", self._crm_ext_bought_product_ids()),
+                ],
+                limit=1,
+            )
+        )
+        if best:
+            description = self.env._(
+                "%(customer)s buys %(bought)s: %(percent)s%% of its customers "
+                "also buy %(product)s (lift %(lift)s).",
+                customer=self.display_name,
+                bought=best.product_id.display_name,
+                percent=round(100 * best.confidence),
+                product=product.display_name,
+                lift=round(best.lift, 2),
+            )
+        else:
+            description = self.env._(
+                "Offer %(product)s to %(customer)s.",
+                product=product.display_name,
+                customer=self.display_name,
+            )
+        return {
+            "name": self.env._("Cross-sell: %s", product.display_name),
+            "type": "opportunity",
+            "partner_id": self.id,
+            "user_id": self.user_id.id or self.env.uid,
+            "company_id": company.id,
+            "cross_sell_product_id": product.id,
+            "expected_revenue": product.lst_price,
+            "tag_ids": [fields.Command.link(tag.id)] if tag else [],
+            "description": Markup("<p>%s</p>") % description,
+        }
+
+    def _crm_ext_bought_product_ids(self):
+        """Ids of the products the customer bought in the window."""
+        self.ensure_one()
+        Association = self.env["sale.product.association"]
+        self.env.flush_all()
+        self.env.cr.execute(
+            Association._bought_products_sql(
+                Association._buying_window_start(),
+                company_ids=self.env.companies.ids,
+                partner_ids=self.commercial_partner_id.ids,
+            )
+        )
+        return [product_id for _partner_id, product_id in self.env.cr.fetchall()]
 
     def _crm_ext_customer_360_data(self, limit=10):
         """Open items, recent interactions and ratings for the 360 report."""
@@ -653,4 +922,115 @@ class ResPartner(models.Model):
                 if partner.revenue_12m != revenue.get(partner.id, 0.0):
                     partner.revenue_12m = revenue.get(partner.id, 0.0)
             self.env.flush_all()
+        self._crm_ext_refresh_rfm(batch_size=batch_size)
+        self.env["sale.product.association"]._cron_compute_associations()
         return len(customers)
+
+    # ------------------------------------------------------------------
+    # RFM, refreshed by the nightly cron
+    # ------------------------------------------------------------------
+    @api.model
+    def _crm_ext_rfm_segment(self, recency, frequency, monetary):
+        """The RFM segment of 1-5 scores (see the class docstring)."""
+        value = frequency + monetary
+        if recency >= 4:
+            if value >= 8:
+                return "champions"
+            return "new" if frequency <= 2 else "loyal"
+        if value >= 6:
+            return "loyal" if recency == 3 else "at_risk"
+        return "hibernating"
+
+    @api.model
+    def _crm_ext_rfm_scores(self, partner_ids=None):
+        """{commercial id: (recency, frequency, monetary, product count)} of
+        the customers with posted invoices in the window, all of them or
+        those in ``partner_ids``: one query (the quintiles always rank every
+        customer of the window)."""
+        Association = self.env["sale.product.association"]
+        since = Association._buying_window_start()
+        where = (
+            SQL("WHERE partner_id = ANY(%s)", list(partner_ids))
+            if partner_ids is not None
+            else SQL()
+        )
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+            WITH customers AS (
+                SELECT am.commercial_partner_id AS partner_id,
+                       MAX(am.invoice_date)
+                           FILTER (WHERE am.move_type = 'out_invoice') AS last_date,
+                       COUNT(*) FILTER (WHERE am.move_type = 'out_invoice')
+                           AS invoices,
+                       SUM(am.amount_untaxed_signed) AS amount
+                  FROM account_move am
+                 WHERE am.state = 'posted'
+                   AND am.move_type IN ('out_invoice', 'out_refund')
+                   AND am.invoice_date >= %(since)s
+                   AND am.commercial_partner_id IS NOT NULL
+              GROUP BY am.commercial_partner_id
+                HAVING COUNT(*) FILTER (WHERE am.move_type = 'out_invoice') > 0
+            ),
+            products AS (
+                SELECT partner_id, COUNT(*) AS product_count
+                  FROM (%(bought)s) bought
+              GROUP BY partner_id
+            ),
+            scored AS (
+                SELECT c.partner_id,
+                       ntile(5) OVER (ORDER BY c.last_date, c.partner_id) AS r,
+                       ntile(5) OVER (ORDER BY c.invoices, c.partner_id) AS f,
+                       ntile(5) OVER (ORDER BY c.amount, c.partner_id) AS m,
+                       COALESCE(p.product_count, 0) AS product_count
+                  FROM customers c
+             LEFT JOIN products p ON p.partner_id = c.partner_id
+            )
+            SELECT partner_id, r, f, m, product_count FROM scored %(where)s
+                """,
+                since=since,
+                bought=Association._bought_products_sql(since, partner_ids=partner_ids),
+                where=where,
+            )
+        )
+        return {row[0]: tuple(row[1:]) for row in self.env.cr.fetchall()}
+
+    @api.model
+    def _crm_ext_refresh_rfm(self, batch_size=1000):
+        """Write the RFM scores, segment and product count on the customers
+        and their contacts: the partners whose values change are grouped by
+        their new values, one write per group and batch of ``batch_size``;
+        customers without invoices in the window any more are cleared."""
+        scores = self._crm_ext_rfm_scores()
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT id, commercial_partner_id, rfm_recency, rfm_frequency,
+                   rfm_monetary, purchased_product_count, rfm_segment
+              FROM res_partner
+             WHERE commercial_partner_id = ANY(%s) OR rfm_segment IS NOT NULL
+                """,
+                list(scores),
+            )
+        )
+        by_values = defaultdict(list)
+        for partner_id, commercial_id, *current in self.env.cr.fetchall():
+            score = scores.get(commercial_id)
+            if score:
+                recency, frequency, monetary, products = score
+                segment = self._crm_ext_rfm_segment(recency, frequency, monetary)
+                values = (recency, frequency, monetary, products, segment)
+            else:
+                values = (0, 0, 0, 0, False)
+            if tuple(value or 0 for value in current) != tuple(
+                value or 0 for value in values
+            ):
+                by_values[values].append(partner_id)
+        Partner = self.sudo().with_context(active_test=False)
+        for values, ids in by_values.items():
+            vals = dict(zip(RFM_FIELDS, values, strict=True))
+            for start in range(0, len(ids), batch_size):
+                Partner.browse(ids[start : start + batch_size]).write(vals)
+        self.env.flush_all()
+        return len(scores)

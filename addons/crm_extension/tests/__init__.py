@@ -1,5 +1,6 @@
 from . import test_security_groups
 from . import test_customer_360
+from . import test_cross_sell
 from . import test_customer_feedback
 from . import test_feedback_mail
 from . import test_feedback_portal

@@ -109,6 +109,12 @@ MATRIX = {
     "service.order.analysis": {"user": "r", "manager": "r"},
     "service.technician.utilisation": {"user": "r", "manager": "r"},
     "crm.ext.rate.limit": {"manager": "ru"},
+    "sale.product.association": {
+        "employee": "r",
+        "technician": "r",
+        "user": "r",
+        "manager": "rwcu",
+    },
 }
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 
@@ -162,6 +168,14 @@ class TestAccessMatrix(ServiceCommon):
         solution = self.env["service.solution"].create(
             {"name": "Reset the boiler", "state": "published"}
         )
+        association = self.env["sale.product.association"].create(
+            {
+                "product_id": self.product.id,
+                "associated_product_id": labour.id,
+                "company_id": self.env.company.id,
+                "lift": 2.0,
+            }
+        )
         for record in (
             feedback,
             order,
@@ -171,6 +185,7 @@ class TestAccessMatrix(ServiceCommon):
             ret,
             technician,
             solution,
+            association,
         ):
             with self.subTest(model=record._name):
                 self.assertFalse(
