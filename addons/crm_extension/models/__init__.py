@@ -19,6 +19,7 @@ from . import service_solution
 from . import service_solution_vote
 from . import customer_feedback
 from . import crm_ext_rate_limit
+from . import account_move
 from . import helpdesk_ticket
 from . import helpdesk_ticket_team
 from . import rating_rating

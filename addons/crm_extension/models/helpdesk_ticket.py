@@ -13,6 +13,11 @@ class HelpdeskTicket(models.Model):
     _return_source_field = "ticket_id"
     _sla_kind = "ticket"
 
+    # The customer figures and the partner's ticket lists read tickets by
+    # customer (res.partner): without these, each one scans the whole table.
+    partner_id = fields.Many2one(index=True)
+    commercial_partner_id = fields.Many2one(index=True)
+
     feedback_id = fields.Many2one(
         "customer.feedback",
         index="btree_not_null",

@@ -17,6 +17,10 @@ class RatingRating(models.Model):
 
     _inherit = "rating.rating"
 
+    # The customer figures (satisfaction, NPS) and the churn inputs read
+    # ratings by customer: without it, a seq scan of all ratings.
+    partner_id = fields.Many2one(index="btree_not_null")
+
     nps_answered = fields.Boolean(string="NPS Answered", readonly=True)
     nps_score = fields.Integer(
         string="NPS Answer",

@@ -99,7 +99,7 @@ class ResPartner(models.Model):
         currency_field="currency_id",
     )
     open_ticket_count = fields.Integer(
-        compute="_compute_open_ticket_count", groups="base.group_user"
+        compute="_compute_helpdesk_ticket_count", groups="base.group_user"
     )
     feedback_count = fields.Integer(
         compute="_compute_feedback_count", groups="base.group_user"
@@ -261,6 +261,11 @@ class ResPartner(models.Model):
         document."""
         company_ids = self.env.companies.ids
         if model == "rating.rating":
+            # Correlated on the rating row: one primary key lookup per rating
+            # of the customers asked. A plain subselect of the companies'
+            # records sits in an OR, so PostgreSQL hashes it whole: a scan of
+            # every ticket, for any number of customers.
+            res_id = SQL.identifier(self.env[model]._table, "res_id")
             rated = [
                 name
                 for name in ("helpdesk.ticket", "customer.feedback", "service.order")
@@ -273,10 +278,13 @@ class ResPartner(models.Model):
                         (
                             "res_id",
                             "in",
-                            self.env[name]
-                            .sudo()
-                            .with_context(active_test=False)
-                            ._search([("company_id", "in", company_ids)]),
+                            SQL(
+                                "(SELECT id FROM %s"
+                                " WHERE id = %s AND company_id IN %s)",
+                                SQL.identifier(self.env[name]._table),
+                                res_id,
+                                tuple(company_ids),
+                            ),
                         ),
                     ]
                     for name in rated
@@ -303,9 +311,9 @@ class ResPartner(models.Model):
                     ("move_type", "in", ("out_invoice", "out_refund")),
                 ],
             ),
-            ("helpdesk.ticket", "partner_id", "create_date:max", []),
-            ("customer.feedback", "partner_id", "create_date:max", []),
-            ("service.order", "partner_id", "create_date:max", []),
+            ("helpdesk.ticket", "commercial_partner_id", "create_date:max", []),
+            ("customer.feedback", "commercial_partner_id", "create_date:max", []),
+            ("service.order", "commercial_partner_id", "create_date:max", []),
             (
                 "mail.message",
                 "author_id",
@@ -446,28 +454,33 @@ class ResPartner(models.Model):
             ("rating", ">", 0),
             ("create_date", ">=", since),
         ]
-        totals = self._crm_ext_group_by_commercial(
-            "rating.rating", "partner_id", "rating:sum", domain
+        # One grouped query (by contact, NPS answer and category) for the
+        # five sums and counts, folded onto the commercial partners.
+        totals, counts = defaultdict(float), defaultdict(int)
+        answered, promoters, detractors = (defaultdict(int) for _i in range(3))
+        Rating = self.env["rating.rating"].sudo()
+        commercial_ids = self.commercial_partner_id.ids
+        groups = (
+            Rating._read_group(
+                [
+                    ("partner_id.commercial_partner_id", "in", commercial_ids),
+                    *self._crm_ext_company_domain("rating.rating"),
+                    *domain,
+                ],
+                ["partner_id", "nps_answered", "nps_category"],
+                ["rating:sum", "__count"],
+            )
+            if commercial_ids and Rating.has_access("read")
+            else []
         )
-        counts = self._crm_ext_group_by_commercial(
-            "rating.rating", "partner_id", "__count", domain
-        )
-        answered_domain = [*domain, ("nps_answered", "=", True)]
-        answered = self._crm_ext_group_by_commercial(
-            "rating.rating", "partner_id", "__count", answered_domain
-        )
-        promoters = self._crm_ext_group_by_commercial(
-            "rating.rating",
-            "partner_id",
-            "__count",
-            [*answered_domain, ("nps_category", "=", "promoter")],
-        )
-        detractors = self._crm_ext_group_by_commercial(
-            "rating.rating",
-            "partner_id",
-            "__count",
-            [*answered_domain, ("nps_category", "=", "detractor")],
-        )
+        for rater, nps_answered, category, total, count in groups:
+            key = rater.commercial_partner_id.id
+            totals[key] += total or 0.0
+            counts[key] += count
+            if nps_answered:
+                answered[key] += count
+                promoters[key] += count if category == "promoter" else 0
+                detractors[key] += count if category == "detractor" else 0
         for partner in self:
             key = partner.commercial_partner_id.id
             partner.rating_count = counts.get(key, 0)
@@ -565,20 +578,28 @@ class ResPartner(models.Model):
         return result
 
     def _compute_helpdesk_ticket_count(self):
-        """Set-wise replacement of helpdesk_mgmt's per-partner search.
+        """Set-wise replacement of helpdesk_mgmt's per-partner search, and the
+        open tickets of the customer, from one grouped query.
 
-        Counts the tickets of each partner and of its contacts (``child_of``),
-        from one grouped query."""
-        if not self.ids:
-            for partner in self:
-                partner.helpdesk_ticket_count = 0
-                partner.helpdesk_ticket_active_count = 0
-                partner.helpdesk_ticket_count_string = "0 / 0"
-            return
-        groups = self.env["helpdesk.ticket"]._read_group(
-            [("partner_id", "child_of", self.ids)],
-            ["partner_id", "stage_id"],
-            ["__count"],
+        Tickets are read by their commercial partner (an indexed column, the
+        same cost for one customer at any table size), then counted on the
+        ticket's contact and each of its parents up to the commercial
+        partner: a partner counts its own tickets and its contacts' ones, as
+        helpdesk_mgmt's ``child_of`` does (a subsidiary that is a company of
+        its own keeps its tickets). ``open_ticket_count`` is the commercial
+        partner's, shown on each of its contacts."""
+        commercial_ids = self.commercial_partner_id.ids
+        groups = (
+            self.env["helpdesk.ticket"]._read_group(
+                [
+                    ("commercial_partner_id", "in", commercial_ids),
+                    *self._crm_ext_company_domain("helpdesk.ticket"),
+                ],
+                ["partner_id", "stage_id"],
+                ["__count"],
+            )
+            if commercial_ids
+            else []
         )
         total, active = defaultdict(int), defaultdict(int)
         for ticket_partner, stage, count in groups:
@@ -587,32 +608,21 @@ class ResPartner(models.Model):
                 if not stage.closed:
                     active[ancestor_id] += count
         for partner in self:
-            partner.helpdesk_ticket_count = total[partner.id]
-            partner.helpdesk_ticket_active_count = active[partner.id]
-            partner.helpdesk_ticket_count_string = (
-                f"{active[partner.id]} / {total[partner.id]}"
-            )
-
-    @api.depends_context("allowed_company_ids")
-    def _compute_open_ticket_count(self):
-        open_by_commercial = self._crm_ext_group_by_commercial(
-            "helpdesk.ticket",
-            "partner_id",
-            "__count",
-            [("stage_id.closed", "=", False)],
-            sudo=False,
-        )
-        for partner in self:
-            partner.open_ticket_count = open_by_commercial.get(
-                partner.commercial_partner_id.id, 0
-            )
+            pid = partner.id
+            partner.helpdesk_ticket_count = total[pid]
+            partner.helpdesk_ticket_active_count = active[pid]
+            partner.helpdesk_ticket_count_string = f"{active[pid]} / {total[pid]}"
+            partner.open_ticket_count = active[partner.commercial_partner_id.id]
 
     def _crm_ext_ancestor_ids(self):
-        """The partner and its parents (contacts are prefetched together)."""
+        """The partner and its parents up to its commercial partner (contacts
+        are prefetched together)."""
         self.ensure_one()
         ids, partner = [], self
         while partner and partner.id not in ids:
             ids.append(partner.id)
+            if partner == self.commercial_partner_id:
+                break
             partner = partner.parent_id
         return ids
 

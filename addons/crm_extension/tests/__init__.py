@@ -28,3 +28,4 @@ from . import test_security_fields
 from . import test_ticket_rating_request
 from . import test_service_solution
 from . import test_service_solution_tour
+from . import test_partner_figures_scale
