@@ -25,3 +25,4 @@ from . import test_main_path_tour
 from . import test_coexistence
 from . import test_security_fields
 from . import test_ticket_rating_request
+from . import test_dispatch_jobs
