@@ -375,6 +375,34 @@ def odoo_cmd(python, pg, db, *extra, http_port=None):
     return cmd + list(extra)
 
 
+# Production-like limits of a prefork server (docker/odoo.conf has the same):
+# a request killed after 120 s of wall time or 60 s of CPU, a worker recycled
+# above 2 GiB and killed above 2.5 GiB.
+PREFORK_LIMITS = {
+    "--limit-time-real": "120",
+    "--limit-time-cpu": "60",
+    "--limit-memory-soft": str(2048 * 1024 * 1024),
+    "--limit-memory-hard": str(2560 * 1024 * 1024),
+    "--limit-request": "8192",
+}
+
+
+def prefork_args(workers, gevent_port, cron_threads=1):
+    """Odoo's options for prefork mode: ``workers`` HTTP workers, a cron
+    worker, the gevent (websocket/bus) worker on ``gevent_port``, limits."""
+    args = [
+        "--workers",
+        str(workers),
+        "--max-cron-threads",
+        str(cron_threads),
+        "--gevent-port",
+        str(gevent_port),
+    ]
+    for flag, value in PREFORK_LIMITS.items():
+        args += [flag, value]
+    return args
+
+
 def odoo_batch(python, pg, db, *extra, logfile, http_port=None):
     """Run Odoo with --stop-after-init, log to a file; return (returncode, log text)."""
     cmd = odoo_cmd(
@@ -685,8 +713,16 @@ def cmd_run(args):
         print("\n".join(problems or text.splitlines()[-40:]), file=sys.stderr)
         fail(f"installing {MODULE} failed")
     url = f"http://localhost:{args.port}"
+    extra = ["--http-port", str(args.port)]
+    if args.workers:
+        gevent_port = args.gevent_port or args.port + 3
+        extra += prefork_args(args.workers, gevent_port)
+        log(
+            f"prefork mode: {args.workers} HTTP workers, 1 cron worker, "
+            f"websocket/bus on port {gevent_port}"
+        )
     log(f"serving Odoo on {url} (database {args.db!r}, login admin / admin)")
-    cmd = odoo_cmd(python, pg, args.db, "--http-port", str(args.port))
+    cmd = odoo_cmd(python, pg, args.db, *extra)
     proc = subprocess.Popen(cmd)
 
     def forward(signum, _frame):
@@ -971,6 +1007,19 @@ def main(argv=None):
     )
     p_run.add_argument(
         "--no-demo", dest="demo", action="store_false", help="without demo data"
+    )
+    p_run.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("CRM_EXT_WORKERS", "0")),
+        help="prefork mode with N HTTP workers, a cron worker and a gevent "
+        "port (default 0: one threaded process)",
+    )
+    p_run.add_argument(
+        "--gevent-port",
+        type=int,
+        default=None,
+        help="websocket/bus port in prefork mode (default: --port + 3)",
     )
     p_run.add_argument(
         "--keep-postgres", action="store_true", help="leave a private cluster running"
