@@ -919,7 +919,7 @@ def load_phase(
         (
             ms
             for kind, ms in result["p95_ms"].items()
-            if kind.startswith(("portal", "api_"))
+            if kind.startswith(("portal", "api_")) and "login" not in kind
         ),
         default=0,
     )
