@@ -383,7 +383,7 @@ class Dispatcher(RpcUser):
                 "search_read",
                 [
                     ("state", "=", "scheduled"),
-                    ("technician_id", "in", data["technicians"]),
+                    ("partner_id", "in", data["companies"]),
                     ("schedule_locked", "=", False),
                 ],
                 ["scheduled_start", "technician_id"],

@@ -1,6 +1,9 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import copy
 import logging
+from datetime import timedelta
+
+from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -17,6 +20,14 @@ BATCH_SIZE = 20
 # First key of the transaction-scoped advisory lock that serialises queue
 # requests of one company (the second key is the company id).
 QUEUE_LOCK = 0x5D15
+# A batch that met a concurrent booking (serialisation failure, lock, deadlock)
+# is tried again after this many seconds, in a new transaction.
+RETRY_SECONDS = 5
+CONCURRENCY_ERRORS = (
+    pg_errors.SerializationFailure,
+    pg_errors.LockNotAvailable,
+    pg_errors.DeadlockDetected,
+)
 
 
 class ServiceDispatchRun(models.Model):
@@ -191,6 +202,15 @@ class ServiceDispatchRun(models.Model):
         try:
             with self.env.cr.savepoint():
                 part = todo._auto_assign() if todo else {}
+        except CONCURRENCY_ERRORS as exc:
+            # a dispatcher booked the same technicians meanwhile: plan this
+            # batch again in a moment, on a fresh snapshot
+            self.env.invalidate_all()
+            _logger.info("dispatch run %s: %s, retried shortly", self.id, exc.pgcode)
+            self.env.ref("crm_extension.ir_cron_dispatch_runs")._trigger(
+                fields.Datetime.now() + timedelta(seconds=RETRY_SECONDS)
+            )
+            return 0
         except (UserError, ValidationError, AccessError) as exc:
             self._finish("failed", summary, str(exc))
             return len(batch)
