@@ -364,6 +364,10 @@ class Dispatcher(RpcUser):
 
     @task(1)
     def auto_assign_many(self):
+        # a big plan now and then: at most one per dispatcher in 2 minutes
+        if time.monotonic() - getattr(self, "last_big", -1e9) < 120:
+            return
+        self.last_big = time.monotonic()
         try:
             ids = self.new_orders(BACKGROUND_ORDERS)
             self.execute(

@@ -540,11 +540,14 @@ def _exactly_once(cr, table, column, acked, sent):
     return missing + doubled
 
 
-def check_invariants(dsn, ledger, tag=None, wait_runs_s=180):
+STALL_S = 90
+
+
+def check_invariants(dsn, ledger, tag=None, wait_runs_s=900):
     """{invariant: violations}, read in the database."""
     import psycopg2
 
-    deadline = time.time() + wait_runs_s
+    deadline = time.time() + 60
     while True:
         try:
             conn = psycopg2.connect(dsn, connect_timeout=10)
@@ -592,15 +595,21 @@ def check_invariants(dsn, ledger, tag=None, wait_runs_s=180):
             lost -= cr.fetchone()[0]
         out["finished orders not done"] = lost
         out["one plan, two runs"] = sum(1 for a, b in ledger.plan_runs if a != b)
-        # background runs of this test end done, even after a cron worker kill
+        # background runs end done, even after a cron worker kill: wait while
+        # they make progress (a stall of STALL_S seconds is a violation)
         open_runs, waited = -1, time.time()
-        while time.time() < deadline:
+        progress, stalled_since = None, time.time()
+        while time.time() - waited < wait_runs_s:
             cr.execute(
-                "SELECT count(*) FROM service_dispatch_run"
-                " WHERE state IN ('queued', 'running')"
+                "SELECT count(*), coalesce(sum(done_count), 0)"
+                " FROM service_dispatch_run WHERE state IN ('queued', 'running')"
             )
-            open_runs = cr.fetchone()[0]
+            open_runs, done = cr.fetchone()
             if not open_runs:
+                break
+            if (open_runs, done) != progress:
+                progress, stalled_since = (open_runs, done), time.time()
+            elif time.time() - stalled_since > STALL_S:
                 break
             time.sleep(2)
         print(
@@ -827,12 +836,14 @@ def main(argv=None):
             print(f"same plan twice: {exc}", flush=True)
             LEDGER.plan_runs.append((None, "error"))
 
-    gevent.spawn_later(min(5, args.duration / 4), same_plan_twice)
+    side = [gevent.spawn_later(min(5, args.duration / 4), same_plan_twice)]
     for index, kind in enumerate(args.fault):
         delay = args.duration * (index + 1) / (len(args.fault) + 1)
-        gevent.spawn_later(delay, injector.inject, kind)
+        side.append(gevent.spawn_later(delay, injector.inject, kind))
     gevent.spawn_later(args.duration, runner.quit)
     runner.greenlet.join()
+    # a fault still under way (the cron kill waits for its run) ends first
+    gevent.joinall(side, timeout=180)
     elapsed = time.time() - started
     print(f"load done in {elapsed:.0f} s; checking invariants", flush=True)
     faults = degraded_windows(LEDGER.events, injector.report)
