@@ -485,10 +485,20 @@ class FaultInjector:
             state = admin(
                 "service.dispatch.run", "read", [run_id], ["state"], idempotent=True
             )[0]["state"]
-            if cron and state == "running":
-                # mid-batch: the run is taken and the cron worker plans
+            running = admin(
+                "service.dispatch.run",
+                "search",
+                [("state", "=", "running")],
+                idempotent=True,
+            )
+            if cron and running:
+                # mid-batch: a run (this one, or an earlier one it waits
+                # behind) is taken and the cron worker plans it
                 os.kill(cron[0].pid, signal.SIGKILL)
-                return f"killed cron worker {cron[0].pid} (run {run_id} running)"
+                return (
+                    f"killed cron worker {cron[0].pid} while it planned run "
+                    f"{running[0]} (this fault's run {run_id}: {state})"
+                )
             if state in ("done", "failed"):
                 return f"run {run_id} ended ({state}) before the kill"
             time.sleep(0.3)
