@@ -144,7 +144,8 @@ def cmd_feedback_import(odoo, args, out):
     for start in range(0, len(rows), args.batch_size):
         batch = rows[start : start + args.batch_size]
         try:
-            Feedback.api_submit(batch)
+            # every row has its external_ref: a retry updates, never duplicates
+            client_mod.call(Feedback.api_submit, batch, idempotent=True)
         except odoorpc.error.RPCError as exc:
             failed += len(batch)
             message = rpc_message(exc)
@@ -157,8 +158,12 @@ def cmd_feedback_import(odoo, args, out):
 
 def cmd_feedback_export(odoo, args, out):
     domain = [("state", "=", args.state)] if args.state else []
-    records = odoo.env["customer.feedback"].search_read(
-        domain, list(FEEDBACK_EXPORT_FIELDS), order="id"
+    records = client_mod.call(
+        odoo.env["customer.feedback"].search_read,
+        domain,
+        list(FEEDBACK_EXPORT_FIELDS),
+        order="id",
+        idempotent=True,
     )
     writer = csv.DictWriter(out, fieldnames=FEEDBACK_EXPORT_FIELDS)
     writer.writeheader()
@@ -181,7 +186,13 @@ def cmd_service_request(odoo, args, out):
         )
         if value
     }
-    result = odoo.env["service.order"].api_request(vals)
+    # with an external reference a retry returns the same order; without one
+    # a lost answer cannot be told from a lost request: sent once
+    result = client_mod.call(
+        odoo.env["service.order"].api_request,
+        vals,
+        idempotent=bool(vals.get("external_ref")),
+    )
     out.write(json.dumps(result, sort_keys=True) + "\n")
     return EXIT_OK
 
@@ -190,7 +201,13 @@ def cmd_kpi_export(odoo, args, out):
     domain = [("is_company", "=", True), ("customer_segment", "!=", False)]
     if args.segment:
         domain.append(("customer_segment", "=", args.segment))
-    records = odoo.env["res.partner"].search_read(domain, list(KPI_FIELDS), order="id")
+    records = client_mod.call(
+        odoo.env["res.partner"].search_read,
+        domain,
+        list(KPI_FIELDS),
+        order="id",
+        idempotent=True,
+    )
     if args.format == "json":
         json.dump(records, out, indent=2, sort_keys=True, default=str)
         out.write("\n")

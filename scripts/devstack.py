@@ -13,10 +13,12 @@ the one that libpq reaches with its usual settings (``PGHOST``, ``PGPORT``,
 import argparse
 import contextlib
 import glob
+import hashlib
 import json
 import os
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -263,28 +265,53 @@ class Postgres:
                 ),
                 stdout=subprocess.DEVNULL,
             )
-        opts = f"-k {self.sockdir} -c listen_addresses='' -p 5432 -c fsync=off"
-        run(
-            self._as_owner(
-                [
-                    os.path.join(bindir, "pg_ctl"),
-                    "-D",
-                    self.datadir,
-                    "-l",
-                    os.path.join(self.datadir, "server.log"),
-                    "-o",
-                    opts,
-                    "-w",
-                    "start",
-                ]
-            ),
-            stdout=subprocess.DEVNULL,
-        )
+        run(self._pg_ctl("start"), stdout=subprocess.DEVNULL)
         self.started = True
         if os.geteuid() == 0:
             os.chmod(self.sockdir, 0o755)
         log(f"started a private PostgreSQL cluster in {self.where}")
         return self
+
+    def _pg_ctl(self, action):
+        opts = f"-k {self.sockdir} -c listen_addresses='' -p 5432 -c fsync=off"
+        return self._as_owner(
+            [
+                os.path.join(_pg_bindir(), "pg_ctl"),
+                "-D",
+                self.datadir,
+                "-l",
+                os.path.join(self.datadir, "server.log"),
+                "-o",
+                opts,
+                "-m",
+                "fast",
+                "-w",
+                action,
+            ]
+        )
+
+    def restart_cmd(self):
+        """The command that restarts PostgreSQL (the load test's db-restart
+        fault): ``pg_ctl restart`` of the private cluster, or
+        ``CRM_EXT_PG_RESTART_CMD`` for a server this script does not own;
+        None when there is neither."""
+        if self.owned:
+            return shlex.join(self._pg_ctl("restart"))
+        return os.environ.get("CRM_EXT_PG_RESTART_CMD") or None
+
+    def dsn(self):
+        """libpq settings, without the database name."""
+        parts = [
+            f"{key}={value}"
+            for key, value in (
+                ("host", self.host),
+                ("port", self.port),
+                ("user", self.user),
+                ("password", self.password),
+            )
+            if value
+        ]
+        return " ".join(parts)
 
     def stop(self):
         if self.started:
@@ -373,6 +400,34 @@ def odoo_cmd(python, pg, db, *extra, http_port=None):
     if http_port:
         cmd += ["--http-interface", "127.0.0.1", "--http-port", str(http_port)]
     return cmd + list(extra)
+
+
+# Production-like limits of a prefork server (docker/odoo.conf has the same):
+# a request killed after 120 s of wall time or 60 s of CPU, a worker recycled
+# above 2 GiB and killed above 2.5 GiB.
+PREFORK_LIMITS = {
+    "--limit-time-real": "120",
+    "--limit-time-cpu": "60",
+    "--limit-memory-soft": str(2048 * 1024 * 1024),
+    "--limit-memory-hard": str(2560 * 1024 * 1024),
+    "--limit-request": "8192",
+}
+
+
+def prefork_args(workers, gevent_port, cron_threads=1):
+    """Odoo's options for prefork mode: ``workers`` HTTP workers, a cron
+    worker, the gevent (websocket/bus) worker on ``gevent_port``, limits."""
+    args = [
+        "--workers",
+        str(workers),
+        "--max-cron-threads",
+        str(cron_threads),
+        "--gevent-port",
+        str(gevent_port),
+    ]
+    for flag, value in PREFORK_LIMITS.items():
+        args += [flag, value]
+    return args
 
 
 def odoo_batch(python, pg, db, *extra, logfile, http_port=None):
@@ -685,8 +740,16 @@ def cmd_run(args):
         print("\n".join(problems or text.splitlines()[-40:]), file=sys.stderr)
         fail(f"installing {MODULE} failed")
     url = f"http://localhost:{args.port}"
+    extra = ["--http-port", str(args.port)]
+    if args.workers:
+        gevent_port = args.gevent_port or args.port + 3
+        extra += prefork_args(args.workers, gevent_port)
+        log(
+            f"prefork mode: {args.workers} HTTP workers, 1 cron worker, "
+            f"websocket/bus on port {gevent_port}"
+        )
     log(f"serving Odoo on {url} (database {args.db!r}, login admin / admin)")
-    cmd = odoo_cmd(python, pg, args.db, "--http-port", str(args.port))
+    cmd = odoo_cmd(python, pg, args.db, *extra)
     proc = subprocess.Popen(cmd)
 
     def forward(signum, _frame):
@@ -723,6 +786,156 @@ def lint(python):
             problems += 1
             print(out.stdout, out.stderr, sep="", file=sys.stderr)
     return problems == 0
+
+
+# ---------------------------------------------------------------------------
+# Load and fault test: a prefork server on a copy of the demo database
+# ---------------------------------------------------------------------------
+LOAD_FAULTS = ("worker-kill", "db-restart", "cron-kill")
+LOAD_WORKERS = 4
+
+
+def load_python():
+    """The interpreter of a virtualenv with requirements-dev.txt (Locust
+    wants newer gevent and Werkzeug than Odoo 18, so not Odoo's own)."""
+    venv = os.path.join(STATE, "loadvenv")
+    python = os.path.join(venv, "bin", "python")
+    requirements = os.path.join(REPO, "requirements-dev.txt")
+    with open(requirements, "rb") as fh:
+        stamp = hashlib.sha256(fh.read()).hexdigest()
+    stamp_file = os.path.join(venv, "requirements-dev.sha256")
+    if os.path.exists(stamp_file):
+        with open(stamp_file) as fh:
+            if fh.read().strip() == stamp:
+                return python
+    if not os.path.exists(python):
+        log(f"creating the load test's virtualenv in {os.path.relpath(venv, REPO)}")
+        run([sys.executable, "-m", "venv", venv], stdout=subprocess.DEVNULL)
+    pip_install(python, requirements)
+    with open(stamp_file, "w") as fh:
+        fh.write(stamp)
+    return python
+
+
+def load_phase(
+    python,
+    pg,
+    db_source,
+    logdir,
+    summary,
+    duration=60,
+    users=12,
+    faults=None,
+    keep=False,
+):
+    """Copy ``db_source``, serve the copy in prefork mode (4 workers, a cron
+    worker, a gevent port), run ``scripts.loadtest`` against it with one fault
+    of each kind, stop the server; add a summary line. True when no invariant
+    is violated."""
+    faults = list(LOAD_FAULTS if faults is None else faults)
+    restart = pg.restart_cmd()
+    if "db-restart" in faults and not restart:
+        log(
+            "load test: PostgreSQL is not this script's own cluster and "
+            "CRM_EXT_PG_RESTART_CMD is not set: no db-restart fault"
+        )
+        faults.remove("db-restart")
+    db_load = f"{db_source}_load"
+    pg.drop_db(db_load)
+    if not pg.copy_db(db_source, db_load):
+        summary.append(f"load test: could not copy {db_source} -> FAILED")
+        log(summary[-1])
+        return False
+    venv_python = load_python()
+    port, gevent_port = free_port(), free_port()
+    server_log = open(os.path.join(logdir, "load-server.log"), "w")  # noqa: SIM115
+    server = subprocess.Popen(
+        odoo_cmd(
+            python,
+            pg,
+            db_load,
+            *prefork_args(LOAD_WORKERS, gevent_port),
+            http_port=port,
+        ),
+        stdout=server_log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    result, rc = None, 1
+    try:
+        if not wait_http(f"{url}/web/login"):
+            summary.append("load test: the prefork server did not answer -> FAILED")
+            log(summary[-1])
+            return False
+        log(
+            f"load test: {users} users for {duration} s against {url} "
+            f"({LOAD_WORKERS} workers), faults: {', '.join(faults) or 'none'}"
+        )
+        cmd = [
+            venv_python,
+            "-m",
+            "scripts.loadtest",
+            "--url",
+            url,
+            "--db",
+            db_load,
+            "--login",
+            "admin",
+            "--password",
+            "admin",
+            "--duration",
+            str(duration),
+            "--users",
+            str(users),
+            "--server-pid",
+            str(server.pid),
+            "--db-dsn",
+            f"{pg.dsn()} dbname={db_load}",
+            "--json",
+        ]
+        for fault in faults:
+            cmd += ["--fault", fault]
+        if restart:
+            cmd += ["--pg-restart-cmd", restart]
+        rc, last = run_streaming(cmd, cwd=REPO)
+        with contextlib.suppress(ValueError):
+            result = json.loads(last)
+    finally:
+        server.terminate()
+        try:
+            server.wait(60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(10)
+        server_log.close()
+        if not keep:
+            pg.drop_db(db_load)
+    if not result:
+        summary.append(f"load test: no result (exit {rc}) -> FAILED")
+        log(summary[-1])
+        return False
+    violations = sum(max(v, 0) for v in result["invariants"].values())
+    p95 = max(
+        (
+            ms
+            for kind, ms in result["p95_ms"].items()
+            if kind.startswith(("portal", "api_")) and "login" not in kind
+        ),
+        default=0,
+    )
+    degraded = ", ".join(
+        f"{kind} {info['degraded_s']:.0f} s" for kind, info in result["fault"].items()
+    )
+    ok = rc == 0 and violations == 0
+    summary.append(
+        f"load test: {result['requests']} requests from {result['users']} users in "
+        f"{result['duration_s']} s, {result['errors']} errors "
+        f"({result['errors_5xx_outside_faults']} 5xx outside faults), p95 portal/API "
+        f"{p95} ms, degraded: {degraded or 'no fault'}, {violations} invariant "
+        f"violations -> {'ok' if ok else 'FAILED'}"
+    )
+    log(summary[-1])
+    return ok
 
 
 def peer_suites(python, pg, db_base, db_tests, logdir, summary):
@@ -880,12 +1093,20 @@ def cmd_test(args):
         ok = ok and upgrade_ok
         apikey = demo_api_key(python, pg, db_live, logdir)
         port = free_port()
+        # the database manager (backup and restore test) with a master
+        # password of this run only
+        master_password = secrets.token_urlsafe(18)
+        server_conf = os.path.join(logdir, "server.conf")
+        with open(server_conf, "w") as fh:
+            fh.write(f"[options]\nadmin_passwd = {master_password}\nlist_db = True\n")
         server_log = open(os.path.join(logdir, "server.log"), "w")  # noqa: SIM115
         server = subprocess.Popen(
             odoo_cmd(
                 python,
                 pg,
                 db_live,
+                "-c",
+                server_conf,
                 "--workers",
                 "0",
                 "--max-cron-threads",
@@ -911,6 +1132,8 @@ def cmd_test(args):
             CRM_EXT_TECH_LOGIN="technician",
             CRM_EXT_TECH_APIKEY=apikey,
             CRM_EXT_ODOO_PYTHON=python,
+            CRM_EXT_MASTER_PASSWORD=master_password,
+            CRM_EXT_PG_DSN=pg.dsn(),
         )
         log(f"elapsed before pytest: {time.monotonic() - started:.0f} s")
         pytest_rc, last_line = run_streaming(
@@ -934,6 +1157,13 @@ def cmd_test(args):
         server.terminate()
         server.wait(30)
         server = None
+
+        # 3b. Production mode under load, with faults: a prefork server on a
+        #     copy of the demo database; any invariant violation fails the run.
+        t0 = time.monotonic()
+        ok = load_phase(python, pg, db_live, logdir, summary, keep=args.keep) and ok
+        log(f"load test phase: {time.monotonic() - t0:.0f} s")
+
         log(f"uninstalling {MODULE} from {db_live}")
         uninstall_ok, line = check_uninstall(python, pg, db_live, logdir)
         summary.append(line)
@@ -959,6 +1189,51 @@ def cmd_test(args):
     return 0 if ok else 1
 
 
+def cmd_loadtest(args):
+    """The load test on its own: a demo database (``--db``, or a new one),
+    copied and served in prefork mode, as in ``scripts/test`` but longer."""
+    python = odoo_python()
+    ensure_system_packages({"initdb", "wkhtmltopdf"})
+    pip_install(python, os.path.join(REPO, "requirements.txt"))
+    pg = Postgres(python).ensure()
+    logdir = os.path.join(STATE, "logs")
+    os.makedirs(logdir, exist_ok=True)
+    source, made = args.db, False
+    summary = []
+    try:
+        if not source:
+            source, made = f"crmext_loadsrc_{secrets.token_hex(3)}", True
+            log(f"installing {MODULE} with demo data into {source}")
+            rc, text = odoo_batch(
+                python,
+                pg,
+                source,
+                "-i",
+                MODULE,
+                logfile=os.path.join(logdir, "load-install.log"),
+            )
+            if rc or log_problems(text):
+                print("\n".join(log_problems(text) or text.splitlines()[-40:]))
+                fail("installing the module with demo data failed")
+        faults = [] if args.no_faults else (args.fault or None)
+        ok = load_phase(
+            python,
+            pg,
+            source,
+            logdir,
+            summary,
+            duration=args.duration,
+            users=args.users,
+            faults=faults,
+            keep=args.keep,
+        )
+    finally:
+        if made and not args.keep:
+            pg.drop_db(source)
+        pg.stop()
+    return 0 if ok else 1
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="devstack", description=__doc__.splitlines()[0]
@@ -973,6 +1248,19 @@ def main(argv=None):
         "--no-demo", dest="demo", action="store_false", help="without demo data"
     )
     p_run.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("CRM_EXT_WORKERS", "0")),
+        help="prefork mode with N HTTP workers, a cron worker and a gevent "
+        "port (default 0: one threaded process)",
+    )
+    p_run.add_argument(
+        "--gevent-port",
+        type=int,
+        default=None,
+        help="websocket/bus port in prefork mode (default: --port + 3)",
+    )
+    p_run.add_argument(
         "--keep-postgres", action="store_true", help="leave a private cluster running"
     )
     p_test = sub.add_parser(
@@ -983,8 +1271,22 @@ def main(argv=None):
         "--no-lint", action="store_true", help="skip ruff and pylint-odoo"
     )
     p_test.add_argument("pytest_args", nargs="*", help="extra arguments for pytest")
+    p_load = sub.add_parser(
+        "loadtest",
+        help="the load and fault test on a prefork server (default: 5 minutes, "
+        "55 users, one fault of each kind)",
+    )
+    p_load.add_argument(
+        "--db", help="a demo database with the module to copy (default: a new one)"
+    )
+    p_load.add_argument("--duration", type=int, default=300)
+    p_load.add_argument("--users", type=int, default=55)
+    p_load.add_argument("--fault", action="append", choices=LOAD_FAULTS)
+    p_load.add_argument("--no-faults", action="store_true")
+    p_load.add_argument("--keep", action="store_true", help="keep the databases")
     args = parser.parse_args(argv)
-    return cmd_run(args) if args.command == "run" else cmd_test(args)
+    commands = {"run": cmd_run, "test": cmd_test, "loadtest": cmd_loadtest}
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":

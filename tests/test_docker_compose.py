@@ -22,9 +22,11 @@ def test_odoo_image_and_dependencies():
 
 
 def test_ports_and_volumes():
-    assert SERVICES["odoo"]["ports"] == ["8069:8069"]
+    # behind a reverse proxy (proxy_mode): published on the loopback only
+    assert SERVICES["odoo"]["ports"] == ["127.0.0.1:8069:8069", "127.0.0.1:8072:8072"]
     for name in ("init", "odoo"):
         assert "./addons:/mnt/extra-addons:ro" in SERVICES[name]["volumes"]
+        assert "./docker/odoo.conf:/etc/odoo/odoo.conf:ro" in SERVICES[name]["volumes"]
     assert set(COMPOSE["volumes"]) == {"db-data", "odoo-data"}
 
 
@@ -46,3 +48,19 @@ def test_test_service_runs_the_test_command():
     assert test["environment"]["PGHOST"] == "db"
     ci = (ROOT / ".ci" / "run").read_text()
     assert "scripts/test" in ci
+
+
+def test_production_config():
+    import configparser
+
+    conf = configparser.ConfigParser()
+    conf.read(ROOT / "docker" / "odoo.conf")
+    options = conf["options"]
+    assert int(options["workers"]) >= 2
+    assert options["max_cron_threads"] == "1"
+    assert options["gevent_port"] == "8072"
+    assert int(options["limit_time_real"]) > 0
+    assert int(options["limit_memory_soft"]) < int(options["limit_memory_hard"])
+    assert options["proxy_mode"] == "True"
+    assert options["list_db"] == "False"
+    assert options["addons_path"] == "/mnt/extra-addons"

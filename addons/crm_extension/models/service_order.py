@@ -13,6 +13,7 @@ from odoo.tools.misc import format_date
 
 from ..tools import route_planner, travel
 from .customer_feedback import DESCRIPTION_MAX, EXTERNAL_REF_MAX, NAME_MAX
+from .service_dispatch_run import ASYNC_THRESHOLD
 
 _logger = logging.getLogger(__name__)
 
@@ -882,13 +883,19 @@ class ServiceOrder(models.Model):
         are not locked nor started are planned again. Returns a summary:
         ``assigned`` (order id -> technician id, start, end) and
         ``unassigned`` (order id -> reason), plus a notification for the web
-        client."""
-        orders = self.filtered(
-            lambda o: (
-                (o.state == "draft" and not o.technician_id)
-                or (o.state == "scheduled" and not o.schedule_locked)
-            )
-        )
+        client.
+
+        Above the dispatch threshold (``ASYNC_THRESHOLD`` orders, or the
+        system parameter ``crm_extension.dispatch_async_threshold``) the
+        orders are queued for a background run instead
+        (``service.dispatch.run``), unless the context has
+        ``crm_ext_dispatch_sync``: the answer then has ``dispatch_run_id``
+        and no ``summary``."""
+        orders = self._get_auto_assignable()
+        if len(orders) > self._get_dispatch_async_threshold() and not (
+            self.env.context.get("crm_ext_dispatch_sync")
+        ):
+            return orders._queue_auto_assign()
         summary = orders._auto_assign()
         message = self.env._(
             "%(assigned)s order(s) assigned, %(left)s left unassigned.",
@@ -913,9 +920,57 @@ class ServiceOrder(models.Model):
             "summary": summary,
         }
 
+    def _queue_auto_assign(self):
+        """Queue ``self`` for a background Auto-assign; a notification that
+        says so, with the run's id under ``dispatch_run_id``."""
+        self.check_access("write")
+        runs = self.env["service.dispatch.run"]._queue(self)
+        message = self.env._(
+            "%(count)s orders are planned in the background (%(runs)s). You "
+            "will be notified when the plan is ready; follow it under "
+            "Service > Dispatch > Background Auto-assign.",
+            count=len(self),
+            runs=", ".join(runs.mapped("display_name")),
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Auto-assign"),
+                "message": message,
+                "type": "info",
+                "sticky": False,
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+            "dispatch_run_id": runs[:1].id,
+            "dispatch_run_ids": runs.ids,
+        }
+
     # ------------------------------------------------------------------
     # Business: route planning
     # ------------------------------------------------------------------
+    def _get_auto_assignable(self):
+        """The orders of ``self`` that Auto-assign plans: drafts without a
+        technician, and scheduled orders that are not locked."""
+        return self.filtered(
+            lambda o: (
+                (o.state == "draft" and not o.technician_id)
+                or (o.state == "scheduled" and not o.schedule_locked)
+            )
+        )
+
+    @api.model
+    def _get_dispatch_async_threshold(self):
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("crm_extension.dispatch_async_threshold")
+        )
+        try:
+            return int(value) if value else ASYNC_THRESHOLD
+        except ValueError:
+            return ASYNC_THRESHOLD
+
     def _auto_assign(self, horizon_days=14):
         """Plan the orders of ``self`` company by company with the route
         optimiser (``tools/route_planner.py``) over ``horizon_days``.

@@ -110,7 +110,11 @@ class TestAutoAssign(ServiceCommon):
 
     def _assign(self):
         with freeze_time(NOW):
-            return (self.orders | self.impossible).action_auto_assign()
+            return (
+                (self.orders | self.impossible)
+                .with_context(crm_ext_dispatch_sync=True)
+                .action_auto_assign()
+            )
 
     def test_constraints_hold(self):
         action = self._assign()
