@@ -35,9 +35,10 @@ class ServiceDispatchRun(models.Model):
     ``ir_cron_dispatch_runs`` (woken with ``ir.cron._trigger()``).
 
     A company has at most one queued run (a partial unique index; requests
-    are serialised by an advisory lock): a second request adds its orders to
-    the queued run, or gets the running run when that one already holds all
-    its orders. The cron plans ``BATCH_SIZE`` orders per call and reports its
+    are serialised by an advisory lock, and a request whose snapshot is older
+    than the run it waited for is retried): a second request adds its orders
+    to the queued run, or gets the running run when that one already holds
+    all its orders. The cron plans ``BATCH_SIZE`` orders per call and reports its
     progress with ``ir.cron._notify_progress``; the cron runner commits each
     call, so a killed cron worker resumes at the next batch."""
 
@@ -133,6 +134,21 @@ class ServiceDispatchRun(models.Model):
         cr = self.env.cr
         # one request at a time per company, until this transaction ends
         cr.execute(SQL("SELECT pg_advisory_xact_lock(%s, %s)", QUEUE_LOCK, company.id))
+        # Under REPEATABLE READ this transaction does not see a run that the
+        # request it waited for committed after its snapshot: then start
+        # again with a fresh snapshot (Odoo retries the call).
+        cr.execute(
+            SQL(
+                "SELECT id FROM service_dispatch_run"
+                " WHERE company_id = %s AND state IN ('queued', 'running')",
+                company.id,
+            )
+        )
+        seen = {row[0] for row in cr.fetchall()}
+        if self._committed_open_run_ids(company) - seen:
+            raise pg_errors.SerializationFailure(
+                "a background Auto-assign was queued meanwhile"
+            )
         # the queued run, if the cron has not taken it meanwhile
         cr.execute(
             SQL(
@@ -152,15 +168,35 @@ class ServiceDispatchRun(models.Model):
             queued.order_ids |= new - queued.order_ids
             queued.message_subscribe(partner_ids=self.env.user.partner_id.ids)
             return queued.sudo(False)
-        run = self.sudo().create(
-            {
-                "company_id": company.id,
-                "user_id": self.env.uid,
-                "order_ids": [fields.Command.set(new.ids)],
-            }
-        )
+        try:
+            with cr.savepoint():
+                run = self.sudo().create(
+                    {
+                        "company_id": company.id,
+                        "user_id": self.env.uid,
+                        "order_ids": [fields.Command.set(new.ids)],
+                    }
+                )
+        except pg_errors.UniqueViolation as exc:
+            # the queued run of a request that committed after this check
+            raise pg_errors.SerializationFailure(
+                "a background Auto-assign was queued meanwhile"
+            ) from exc
         run.message_subscribe(partner_ids=self.env.user.partner_id.ids)
         return run.sudo(False)
+
+    def _committed_open_run_ids(self, company):
+        """Ids of the open runs of ``company`` as committed now, read on a
+        cursor of its own."""
+        with self.env.registry.cursor() as cr:
+            cr.execute(
+                SQL(
+                    "SELECT id FROM service_dispatch_run"
+                    " WHERE company_id = %s AND state IN ('queued', 'running')",
+                    company.id,
+                )
+            )
+            return {row[0] for row in cr.fetchall()}
 
     # ------------------------------------------------------------------
     # Business: background run
