@@ -163,6 +163,14 @@ tours.add("crm_extension_main_path_technician", {
                 "div[name=line_ids] .o_data_row:nth-child(2).o_selected_row div[name=quantity] input",
             run: "edit 1.5",
         },
+        // the lines are saved before another tab opens: a tab clicked while
+        // a line is still being saved loses the focus of its cell
+        ...stepUtils.saveForm(),
+        {
+            content: "Both lines saved",
+            trigger:
+                "div[name=line_ids] .o_data_row:nth-child(2):not(.o_selected_row):contains(Tour Hour)",
+        },
         {
             content: "Signature tab",
             trigger: ".o_notebook a[name=signature]",
