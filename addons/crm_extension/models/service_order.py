@@ -908,16 +908,27 @@ class ServiceOrder(models.Model):
                 for oid, reason in summary["unassigned"].items()
             )
         return {
+            **self._auto_assign_notification(
+                message,
+                "warning" if summary["unassigned"] else "success",
+                sticky=bool(summary["unassigned"]),
+            ),
+            "summary": summary,
+        }
+
+    @api.model
+    def _auto_assign_notification(self, message, kind, sticky=False):
+        """The web client's notification of an Auto-assign."""
+        return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "title": self.env._("Auto-assign"),
                 "message": message,
-                "type": "warning" if summary["unassigned"] else "success",
-                "sticky": bool(summary["unassigned"]),
+                "type": kind,
+                "sticky": sticky,
                 "next": {"type": "ir.actions.act_window_close"},
             },
-            "summary": summary,
         }
 
     def _queue_auto_assign(self):
@@ -933,15 +944,7 @@ class ServiceOrder(models.Model):
             runs=", ".join(runs.mapped("display_name")),
         )
         return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Auto-assign"),
-                "message": message,
-                "type": "info",
-                "sticky": False,
-                "next": {"type": "ir.actions.act_window_close"},
-            },
+            **self._auto_assign_notification(message, "info"),
             "dispatch_run_id": runs[:1].id,
             "dispatch_run_ids": runs.ids,
         }
@@ -1552,18 +1555,24 @@ class ServiceOrder(models.Model):
             return {"id": order.id, "name": order.name} if order else None
 
     @api.model
+    def _api_readable_by_id(self, model, value, domain=()):
+        """The record of ``model`` with the id ``value`` (an integer, not a
+        boolean) within ``domain``, searched with the caller's rights: a
+        record they may not read is as unknown as one that does not exist.
+        Empty when there is none."""
+        if not isinstance(value, int) or isinstance(value, bool):
+            return model.browse()
+        return model.search([("id", "=", value), *domain])
+
+    @api.model
     def _api_find_equipment(self, vals):
         """The unit named by ``equipment_id`` or ``serial`` (exact, active,
         in the caller's companies), searched with the caller's rights."""
         Equipment = self.env["customer.equipment"]
         if vals.get("equipment_id"):
             value = vals["equipment_id"]
-            equipment = (
-                Equipment.search(
-                    [("id", "=", value), ("company_id", "in", self.env.companies.ids)]
-                )
-                if isinstance(value, int) and not isinstance(value, bool)
-                else Equipment
+            equipment = self._api_readable_by_id(
+                Equipment, value, [("company_id", "in", self.env.companies.ids)]
             )
             if not equipment:
                 raise ValidationError(
@@ -1601,14 +1610,7 @@ class ServiceOrder(models.Model):
     def _api_find_partner(self, vals):
         Partner = self.env["res.partner"]
         if vals.get("partner_id"):
-            value = vals["partner_id"]
-            # searched with the caller's rights: a customer they may not read
-            # is as unknown as one that does not exist
-            partner = (
-                Partner.search([("id", "=", value)])
-                if isinstance(value, int) and not isinstance(value, bool)
-                else Partner
-            )
+            partner = self._api_readable_by_id(Partner, vals["partner_id"])
             if not partner:
                 raise ValidationError(
                     self.env._(
