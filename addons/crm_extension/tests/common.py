@@ -162,6 +162,33 @@ class ServiceHttpCommon(ServiceDataMixin, HttpCase):
         super().setUpClass()
         cls._setup_service_data()
 
+    @classmethod
+    def _setup_tour_van(cls):
+        """The tours' van "Tour Van" with 5 "Tour Gasket" (12.00), and the
+        labour product "Tour Hour" (60.00)."""
+        warehouse = cls.env["stock.warehouse"].search(
+            [("company_id", "=", cls.env.company.id)], limit=1
+        )
+        cls.van = cls.env["stock.location"].create(
+            {
+                "name": "Tour Van",
+                "usage": "internal",
+                "location_id": warehouse.view_location_id.id,
+            }
+        )
+        cls.gasket = cls.env["product.product"].create(
+            {
+                "name": "Tour Gasket",
+                "type": "consu",
+                "is_storable": True,
+                "list_price": 12.0,
+            }
+        )
+        cls.hour = cls.env["product.product"].create(
+            {"name": "Tour Hour", "type": "service", "list_price": 60.0}
+        )
+        cls.env["stock.quant"]._update_available_quantity(cls.gasket, cls.van, 5)
+
 
 class TwoConnectionsMixin:
     """Two real connections, interleaved step by step by the test, on shared

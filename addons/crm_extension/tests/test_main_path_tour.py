@@ -43,16 +43,7 @@ class TestMainPathTour(ServiceHttpCommon):
                 "partner_longitude": 2.4012,
             }
         )
-        warehouse = cls.env["stock.warehouse"].search(
-            [("company_id", "=", cls.env.company.id)], limit=1
-        )
-        cls.van = cls.env["stock.location"].create(
-            {
-                "name": "Tour Van",
-                "usage": "internal",
-                "location_id": warehouse.view_location_id.id,
-            }
-        )
+        cls._setup_tour_van()
         cls.tech_user = new_test_user(
             cls.env,
             login="tour_tech",
@@ -80,18 +71,6 @@ class TestMainPathTour(ServiceHttpCommon):
                 "zone_ids": [(6, 0, zone.ids)],
             }
         )
-        cls.gasket = cls.env["product.product"].create(
-            {
-                "name": "Tour Gasket",
-                "type": "consu",
-                "is_storable": True,
-                "list_price": 12.0,
-            }
-        )
-        cls.hour = cls.env["product.product"].create(
-            {"name": "Tour Hour", "type": "service", "list_price": 60.0}
-        )
-        cls.env["stock.quant"]._update_available_quantity(cls.gasket, cls.van, 5)
 
     def test_main_path(self):
         self.start_tour(

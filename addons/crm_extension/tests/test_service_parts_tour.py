@@ -13,16 +13,7 @@ class TestServicePartsTour(ServiceHttpCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.env.ref("base.user_admin").tz = "UTC"
-        warehouse = cls.env["stock.warehouse"].search(
-            [("company_id", "=", cls.env.company.id)], limit=1
-        )
-        cls.van = cls.env["stock.location"].create(
-            {
-                "name": "Tour Van",
-                "usage": "internal",
-                "location_id": warehouse.view_location_id.id,
-            }
-        )
+        cls._setup_tour_van()
         cls.env["res.partner"].create({"name": "Tour Customer", "is_company": True})
         cls.env["service.technician"].create(
             {
@@ -31,18 +22,6 @@ class TestServicePartsTour(ServiceHttpCommon):
                 "van_location_id": cls.van.id,
             }
         )
-        cls.gasket = cls.env["product.product"].create(
-            {
-                "name": "Tour Gasket",
-                "type": "consu",
-                "is_storable": True,
-                "list_price": 12.0,
-            }
-        )
-        cls.env["product.product"].create(
-            {"name": "Tour Hour", "type": "service", "list_price": 60.0}
-        )
-        cls.env["stock.quant"]._update_available_quantity(cls.gasket, cls.van, 5)
 
     def test_dispatcher_plans_parts_and_schedules(self):
         self.start_tour(
