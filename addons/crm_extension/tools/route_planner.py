@@ -1056,7 +1056,7 @@ def _pyvrp_search(problem, items, seed, max_iterations, time_limit):
     """Solve the whole run with PyVRP from the construction pass's routes;
     returns (routes per segment, iterations, load dimensions), or None when
     PyVRP finds nothing feasible."""
-    from pyvrp.stop import MaxIterations, MaxRuntime
+    from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, NoImprovement
 
     vehicles = [s for s in problem.segments if s.intervals]
     if not vehicles or not items:
@@ -1064,8 +1064,13 @@ def _pyvrp_search(problem, items, seed, max_iterations, time_limit):
     model = _Model(problem, items, vehicles)
     if time_limit:
         stop = MaxRuntime(float(time_limit))
+    elif max_iterations:
+        stop = MaxIterations(int(max_iterations))
     else:
-        stop = MaxIterations(int(max_iterations or _default_iterations(len(items))))
+        budget = _default_iterations(len(items))
+        stop = MultipleCriteria(
+            [MaxIterations(budget), NoImprovement(_patience(len(items), budget))]
+        )
     result = _solve(model.data, model.neighbours(), stop, seed, model.solution())
     if not result.best.is_feasible():
         return None
@@ -1077,6 +1082,15 @@ def _default_iterations(count):
     An iteration costs about linear time in the size of the run; the
     exhaustive search of the start does most of the work on large runs."""
     return int(min(3000, max(100, 3_000_000 // count**1.5)))
+
+
+def _patience(count, budget):
+    """Iterations without a better plan after which the search stops: a run
+    of a few visits settles within a few dozen iterations, and three thousand
+    more of them only keep a web worker busy. Counted in iterations too, so
+    the same input still gives the same plan; a large run keeps its whole
+    budget."""
+    return int(min(budget, max(100, 50 * count)))
 
 
 # ---------------------------------------------------------------- entry point
