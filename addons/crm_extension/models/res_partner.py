@@ -215,7 +215,14 @@ class ResPartner(models.Model):
     # Set-wise aggregation helpers
     # ------------------------------------------------------------------
     def _crm_ext_group_by_commercial(
-        self, model, partner_field, aggregate, domain=(), combine=None, sudo=True
+        self,
+        model,
+        partner_field,
+        aggregate,
+        domain=(),
+        combine=None,
+        sudo=True,
+        groupby=(),
     ):
         """{commercial partner id: value} of ``aggregate`` on ``model``.
 
@@ -224,8 +231,20 @@ class ResPartner(models.Model):
         with ``combine`` (addition by default). Figures are aggregates shown
         to internal users (the fields are restricted to them), so they read
         with ``sudo`` by default; counters that open a list of records do not.
+
+        With several ``aggregate`` (a tuple), each value is a tuple of them,
+        added term by term; with ``groupby`` fields, the keys are
+        ``(commercial partner id, *their values)``: several figures from one
+        query.
         """
-        combine = combine or (lambda a, b: a + b)
+        several = not isinstance(aggregate, str)
+        aggregates = list(aggregate) if several else [aggregate]
+        if combine is None:
+            combine = (
+                (lambda a, b: tuple(x + y for x, y in zip(a, b, strict=True)))
+                if several
+                else (lambda a, b: a + b)
+            )
         commercial_ids = self.commercial_partner_id.ids
         Model = self.env[model].sudo() if sudo else self.env[model]
         if not commercial_ids or not Model.has_access("read"):
@@ -242,14 +261,23 @@ class ResPartner(models.Model):
                 *self._crm_ext_company_domain(model),
                 *domain,
             ],
-            [partner_field],
-            [aggregate],
+            [partner_field, *groupby],
+            aggregates,
         )
         result = {}
-        for partner, value in groups:
-            key = partner.commercial_partner_id.id
-            if value is None or value is False:
-                continue
+        for partner, *row in groups:
+            extra, values = row[: len(groupby)], row[len(groupby) :]
+            key = (
+                (partner.commercial_partner_id.id, *extra)
+                if groupby
+                else (partner.commercial_partner_id.id)
+            )
+            if several:
+                value = tuple(v or 0 for v in values)
+            else:
+                value = values[0]
+                if value is None or value is False:
+                    continue
             result[key] = combine(result[key], value) if key in result else value
         return result
 
@@ -348,34 +376,35 @@ class ResPartner(models.Model):
     @api.depends_context("allowed_company_ids")
     def _compute_service_value(self):
         done = [("state", "=", "done")]
-        revenue = self._crm_ext_group_by_commercial(
-            "service.order", "commercial_partner_id", "amount_charged:sum", done
-        )
-        cost = self._crm_ext_group_by_commercial(
-            "service.order", "commercial_partner_id", "amount_cost:sum", done
+        sums = self._crm_ext_group_by_commercial(
+            "service.order",
+            "commercial_partner_id",
+            ("amount_charged:sum", "amount_cost:sum"),
+            done,
         )
         for partner in self:
-            key = partner.commercial_partner_id.id
-            partner.service_revenue = revenue.get(key, 0.0)
-            partner.service_cost = cost.get(key, 0.0)
+            revenue, cost = sums.get(partner.commercial_partner_id.id, (0.0, 0.0))
+            partner.service_revenue = revenue
+            partner.service_cost = cost
             partner.service_margin = partner.service_revenue - partner.service_cost
 
     @api.depends_context("allowed_company_ids")
     def _compute_feedback_count(self):
+        # one query for both counters: by customer and type
         counts = self._crm_ext_group_by_commercial(
-            "customer.feedback", "commercial_partner_id", "__count", sudo=False
-        )
-        complaints = self._crm_ext_group_by_commercial(
             "customer.feedback",
             "commercial_partner_id",
             "__count",
-            [("feedback_type", "=", "complaint")],
             sudo=False,
+            groupby=["feedback_type"],
         )
+        total = defaultdict(int)
+        for (key, _type), count in counts.items():
+            total[key] += count
         for partner in self:
             key = partner.commercial_partner_id.id
-            partner.feedback_count = counts.get(key, 0)
-            partner.complaint_count = complaints.get(key, 0)
+            partner.feedback_count = total[key]
+            partner.complaint_count = counts.get((key, "complaint"), 0)
 
     @api.depends_context("allowed_company_ids")
     def _compute_service_order_count(self):

@@ -41,7 +41,7 @@ BY_CUSTOMER = {
 INDEX_SCANS = {"Index Scan", "Index Only Scan", "Bitmap Heap Scan"}
 # Queries to read the figures, for any number of customers (record cache
 # cleared, registry caches warm); the target is 20 at most.
-FIGURE_QUERIES = 19
+FIGURE_QUERIES = 17
 
 
 @tagged("post_install", "-at_install")
