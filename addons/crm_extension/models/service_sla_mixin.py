@@ -191,22 +191,23 @@ class ServiceSlaMixin(models.AbstractModel):
         self.sla_response_deadline = False
         self.sla_deadline = False
         for policy, records in self._sla_by_policy().items():
-            starts = {r.id: r._sla_start() for r in records}
-            response = policy._plan(
-                {
-                    r.id: (starts[r.id], policy.response_hours + r.sla_paused_hours)
-                    for r in records
-                }
-            )
-            resolution = policy._plan(
-                {
-                    r.id: (starts[r.id], policy.resolution_hours + r.sla_paused_hours)
-                    for r in records
-                }
-            )
+            # both deadlines from one load of the calendar's intervals
+            requests = {}
             for record in records:
-                record.sla_response_deadline = response[record.id]
-                record.sla_deadline = resolution[record.id]
+                start = record._sla_start()
+                paused = record.sla_paused_hours
+                requests[(record.id, "response")] = (
+                    start,
+                    policy.response_hours + paused,
+                )
+                requests[(record.id, "resolution")] = (
+                    start,
+                    policy.resolution_hours + paused,
+                )
+            deadlines = policy._plan(requests)
+            for record in records:
+                record.sla_response_deadline = deadlines[(record.id, "response")]
+                record.sla_deadline = deadlines[(record.id, "resolution")]
 
     @api.model
     def _sla_state_depends(self):
@@ -261,8 +262,27 @@ class ServiceSlaMixin(models.AbstractModel):
                 )
         return result
 
+    def _sla_at_risk_candidates(self, now):
+        """The open, running records whose working time used may have reached
+        the at-risk share: working hours never exceed the hours on the clock,
+        so a record whose clock time (less its pauses) is below the share is
+        on track without loading any calendar (a new record, for one)."""
+        candidate_ids = []
+        for record in self:
+            policy = record.sla_policy_id
+            if not policy or not record.sla_deadline or now >= record.sla_deadline:
+                continue
+            if record._sla_is_closed() or record._sla_is_paused():
+                continue
+            end = min(now, record.sla_pause_start or now)
+            clock = (end - record._sla_start()).total_seconds() / 3600.0
+            threshold = policy.resolution_hours * policy.at_risk_percent / 100
+            if threshold <= 0 or clock - record.sla_paused_hours >= threshold:
+                candidate_ids.append(record.id)
+        return self.browse(candidate_ids)
+
     def _sla_statuses(self, now):
-        used = self._sla_time_used(now)
+        used = self._sla_at_risk_candidates(now)._sla_time_used(now)
         statuses = {}
         for record in self:
             policy = record.sla_policy_id
@@ -278,7 +298,8 @@ class ServiceSlaMixin(models.AbstractModel):
             elif now >= record.sla_deadline:
                 statuses[record.id] = "breached"
             elif (
-                used[record.id][0]
+                record.id in used
+                and used[record.id][0]
                 >= policy.resolution_hours * policy.at_risk_percent / 100
             ):
                 statuses[record.id] = "at_risk"
