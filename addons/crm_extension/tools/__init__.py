@@ -1,1 +1,2 @@
+from . import actions
 from . import working_time
