@@ -6,6 +6,8 @@ from markupsafe import Markup
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 
+from .service_sla_mixin import PRIORITIES
+
 FEEDBACK_TYPES = [
     ("complaint", "Complaint"),
     ("suggestion", "Suggestion"),
@@ -21,7 +23,6 @@ CHANNELS = [
     ("survey", "Survey"),
     ("other", "Other"),
 ]
-PRIORITIES = [("0", "Low"), ("1", "Normal"), ("2", "High"), ("3", "Urgent")]
 STATES = [
     ("new", "New"),
     ("in_progress", "In Progress"),

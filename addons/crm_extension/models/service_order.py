@@ -14,6 +14,7 @@ from odoo.tools.misc import format_date
 from ..tools import route_planner, travel
 from .customer_feedback import DESCRIPTION_MAX, EXTERNAL_REF_MAX, NAME_MAX
 from .service_dispatch_run import ASYNC_THRESHOLD
+from .service_sla_mixin import PRIORITIES
 
 _logger = logging.getLogger(__name__)
 
@@ -209,9 +210,7 @@ class ServiceOrder(models.Model):
     zone_id = fields.Many2one(
         "service.zone", compute="_compute_zone_id", store=True, readonly=False
     )
-    priority = fields.Selection(
-        [("0", "Low"), ("1", "Normal"), ("2", "High"), ("3", "Urgent")], default="1"
-    )
+    priority = fields.Selection(PRIORITIES, default="1")
     technician_id = fields.Many2one(
         "service.technician",
         tracking=True,

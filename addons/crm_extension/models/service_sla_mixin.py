@@ -7,6 +7,9 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
+# The priorities of feedback, service orders and policies (a ticket's are
+# helpdesk_mgmt's own, with the same keys).
+PRIORITIES = [("0", "Low"), ("1", "Normal"), ("2", "High"), ("3", "Urgent")]
 SLA_STATUSES = [
     ("ok", "On Track"),
     ("at_risk", "At Risk"),

@@ -9,8 +9,7 @@ from ..tools.working_time import (
     calendar_intervals_utc,
     working_hours_between,
 )
-
-PRIORITIES = [("0", "Low"), ("1", "Normal"), ("2", "High"), ("3", "Urgent")]
+from .service_sla_mixin import PRIORITIES
 
 
 class ServiceSlaPolicy(models.Model):

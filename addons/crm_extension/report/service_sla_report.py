@@ -2,6 +2,8 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
+from ..models.service_sla_mixin import SLA_STATUSES
+
 
 class ServiceSlaReport(models.Model):
     """SLA compliance of tickets and feedback by team, policy and month.
@@ -26,13 +28,7 @@ class ServiceSlaReport(models.Model):
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     sla_status = fields.Selection(
-        [
-            ("ok", "On Track"),
-            ("at_risk", "At Risk"),
-            ("breached", "Breached"),
-            ("met", "Met"),
-            ("paused", "Paused"),
-        ],
+        SLA_STATUSES,
         string="SLA Status",
         readonly=True,
     )
