@@ -10,6 +10,7 @@ from . import service_dispatch_run
 from . import service_order
 from . import service_order_line
 from . import service_return
+from . import service_return_outcome
 from . import service_return_line
 from . import customer_equipment
 from . import customer_equipment_event
@@ -17,6 +18,7 @@ from . import stock_move
 from . import product_template
 from . import service_solution_tag
 from . import service_solution
+from . import service_solution_search
 from . import service_solution_vote
 from . import customer_feedback
 from . import crm_ext_rate_limit
