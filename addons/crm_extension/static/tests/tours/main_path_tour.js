@@ -4,6 +4,7 @@
 import {registry} from "@web/core/registry";
 import {stepUtils} from "@web_tour/tour_service/tour_utils";
 import {waitUntil} from "@odoo/hoot-dom";
+import {addLabourLineSteps, addPartLineSteps} from "./service_line_steps";
 
 const tours = registry.category("web_tour.tours");
 
@@ -121,48 +122,8 @@ tours.add("crm_extension_main_path_technician", {
             trigger: ".o_notebook a[name=parts]",
             run: "click",
         },
-        {
-            content: "Two gaskets from the van",
-            trigger: "div[name=line_ids] .o_field_x2many_list_row_add a",
-            run: "click",
-        },
-        {
-            trigger:
-                "div[name=line_ids] .o_selected_row .o_list_many2one[name=product_id] input",
-            run: "edit Tour Gasket",
-        },
-        {
-            trigger: ".ui-menu-item-wrapper:contains(Tour Gasket)",
-            run: "click",
-        },
-        {
-            trigger: "div[name=line_ids] .o_selected_row div[name=quantity] input",
-            run: "edit 2",
-        },
-        {
-            content: "An hour and a half of labour",
-            trigger: "div[name=line_ids] .o_field_x2many_list_row_add a",
-            run: "click",
-        },
-        {
-            trigger:
-                "div[name=line_ids] .o_data_row:nth-child(2).o_selected_row div[name=line_type] select",
-            run: 'select "labour"',
-        },
-        {
-            trigger:
-                "div[name=line_ids] .o_data_row:nth-child(2).o_selected_row .o_list_many2one[name=product_id] input",
-            run: "edit Tour Hour",
-        },
-        {
-            trigger: ".ui-menu-item-wrapper:contains(Tour Hour)",
-            run: "click",
-        },
-        {
-            trigger:
-                "div[name=line_ids] .o_data_row:nth-child(2).o_selected_row div[name=quantity] input",
-            run: "edit 1.5",
-        },
+        ...addPartLineSteps("Two gaskets from the van", "Tour Gasket", 2),
+        ...addLabourLineSteps("An hour and a half of labour", "Tour Hour", 1.5),
         // the lines are saved before another tab opens: a tab clicked while
         // a line is still being saved loses the focus of its cell
         ...stepUtils.saveForm(),

@@ -3,6 +3,7 @@
 
 import {registry} from "@web/core/registry";
 import {stepUtils} from "@web_tour/tour_service/tour_utils";
+import {addLabourLineSteps, addPartLineSteps} from "./service_line_steps";
 
 // A dispatcher opens a new service order, plans a part and labour on the
 // Parts tab, saves and schedules it: the parts are reserved in the van.
@@ -42,45 +43,8 @@ registry.category("web_tour.tours").add("crm_extension_service_parts", {
             trigger: ".o_notebook a[name=parts]",
             run: "click",
         },
-        {
-            content: "Add a part",
-            trigger: "div[name=line_ids] .o_field_x2many_list_row_add a",
-            run: "click",
-        },
-        {
-            trigger:
-                "div[name=line_ids] .o_selected_row .o_list_many2one[name=product_id] input",
-            run: "edit Tour Gasket",
-        },
-        {
-            trigger: ".ui-menu-item-wrapper:contains(Tour Gasket)",
-            run: "click",
-        },
-        {
-            content: "Plan three",
-            trigger: "div[name=line_ids] .o_selected_row div[name=quantity] input",
-            run: "edit 3",
-        },
-        {
-            content: "Add labour",
-            trigger: "div[name=line_ids] .o_field_x2many_list_row_add a",
-            run: "click",
-        },
-        {
-            content: "The second line is the labour",
-            trigger:
-                "div[name=line_ids] .o_data_row:nth-child(2).o_selected_row div[name=line_type] select",
-            run: 'select "labour"',
-        },
-        {
-            trigger:
-                "div[name=line_ids] .o_data_row:nth-child(2).o_selected_row .o_list_many2one[name=product_id] input",
-            run: "edit Tour Hour",
-        },
-        {
-            trigger: ".ui-menu-item-wrapper:contains(Tour Hour)",
-            run: "click",
-        },
+        ...addPartLineSteps("Add a part: plan three", "Tour Gasket", 3),
+        ...addLabourLineSteps("Add labour as the second line", "Tour Hour"),
         ...stepUtils.saveForm(),
         {
             content: "What is charged: 3 x 12 + 1 x 60",
