@@ -1,3 +1,4 @@
+from . import service_record_analysis
 from . import customer_satisfaction_report
 from . import service_sla_report
 from . import service_parts_report

@@ -13,27 +13,18 @@ class ServiceSlaReport(models.Model):
     group is the compliance rate in %."""
 
     _name = "service.sla.report"
+    _inherit = "service.record.analysis"
     _description = "SLA Analysis"
     _auto = False
-    _order = "date desc"
 
     date = fields.Datetime(string="Created", readonly=True)
-    res_model = fields.Selection(
-        [("helpdesk.ticket", "Ticket"), ("customer.feedback", "Feedback")],
-        string="Kind",
-        readonly=True,
-    )
-    team_id = fields.Many2one("helpdesk.ticket.team", readonly=True)
     sla_policy_id = fields.Many2one("service.sla.policy", readonly=True)
-    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    company_id = fields.Many2one("res.company", readonly=True)
     sla_status = fields.Selection(
         SLA_STATUSES,
         string="SLA Status",
         readonly=True,
     )
     compliance = fields.Float(string="Compliance (%)", aggregator="avg", readonly=True)
-    record_count = fields.Integer(string="Count", aggregator="sum", readonly=True)
     breached_count = fields.Integer(string="Breached", aggregator="sum", readonly=True)
     sla_response_hours = fields.Float(
         string="Response Time (h)", aggregator="avg", readonly=True

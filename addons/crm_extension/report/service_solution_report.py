@@ -8,26 +8,17 @@ class ServiceSolutionReport(models.Model):
     long they took: does the knowledge base make resolution faster?"""
 
     _name = "service.solution.report"
+    _inherit = "service.record.analysis"
     _description = "Resolution with and without Solutions"
     _auto = False
-    _order = "date desc"
 
     date = fields.Datetime(string="Solved On", readonly=True)
-    res_model = fields.Selection(
-        [("helpdesk.ticket", "Ticket"), ("customer.feedback", "Feedback")],
-        string="Kind",
-        readonly=True,
-    )
     solution_id = fields.Many2one("service.solution", readonly=True)
     with_solution = fields.Selection(
         [("with", "With an Article"), ("without", "Without an Article")],
         string="Solved",
         readonly=True,
     )
-    team_id = fields.Many2one("helpdesk.ticket.team", readonly=True)
-    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    company_id = fields.Many2one("res.company", readonly=True)
-    record_count = fields.Integer(string="Count", aggregator="sum", readonly=True)
     resolution_hours = fields.Float(
         string="Resolution Time (h)", aggregator="avg", readonly=True
     )
