@@ -2,4 +2,3 @@ from . import tools
 from . import models
 from . import report
 from . import controllers
-from . import wizard
