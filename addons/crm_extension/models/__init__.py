@@ -8,6 +8,13 @@ from . import service_zone
 from . import service_technician
 from . import service_dispatch_run
 from . import service_order
+from . import service_order_booking
+from . import service_order_routes
+from . import service_order_map
+from . import service_order_scheduling
+from . import service_order_access
+from . import service_order_billing
+from . import service_order_api
 from . import service_order_line
 from . import service_return
 from . import service_return_line
