@@ -16,6 +16,8 @@ from . import service_order_access
 from . import service_order_billing
 from . import service_order_api
 from . import service_order_line
+from . import service_order_line_stock
+from . import service_order_line_billing
 from . import service_return
 from . import service_return_line
 from . import customer_equipment
