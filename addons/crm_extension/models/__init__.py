@@ -6,6 +6,7 @@ from . import service_sla_policy
 from . import service_skill
 from . import service_zone
 from . import service_technician
+from . import service_technician_van
 from . import service_dispatch_run
 from . import service_order
 from . import service_order_booking
