@@ -101,23 +101,11 @@ class ServiceOrder(models.Model):
                     customer=partner.display_name,
                 )
             )
-        values = {
-            "partner_id": partner.id,
-            "description": vals["description"].strip(),
-            "service_type": vals.get("service_type", "repair"),
-            "priority": vals.get("priority", "1"),
-            "external_ref": ref or False,
-        }
-        if equipment:
-            values.update(
-                equipment_id=equipment.id,
-                site_partner_id=equipment.site_partner_id.id or partner.id,
-                product_id=equipment.product_id.id,
-                company_id=equipment.company_id.id,
-            )
         try:
             with self.env.cr.savepoint():
-                order = self.create(values)
+                order = self.create(
+                    self._prepare_api_request_vals(vals, partner, equipment)
+                )
         except UniqueViolation:
             # a concurrent request created the order with this reference
             # and committed it after this transaction began
@@ -130,6 +118,26 @@ class ServiceOrder(models.Model):
                 )
             ) from None
         return {"id": order.id, "name": order.name, "created": True}
+
+    @api.model
+    def _prepare_api_request_vals(self, vals, partner, equipment):
+        """The order that ``api_request`` opens for the checked ``vals``:
+        for ``partner``, on ``equipment`` when the request names a unit."""
+        values = {
+            "partner_id": partner.id,
+            "description": vals["description"].strip(),
+            "service_type": vals.get("service_type", "repair"),
+            "priority": vals.get("priority", "1"),
+            "external_ref": vals.get("external_ref") or False,
+        }
+        if equipment:
+            values.update(
+                equipment_id=equipment.id,
+                site_partner_id=equipment.site_partner_id.id or partner.id,
+                product_id=equipment.product_id.id,
+                company_id=equipment.company_id.id,
+            )
+        return values
 
     @api.model
     def _api_check_text(self, vals, field_name, limit):

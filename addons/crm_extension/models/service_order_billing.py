@@ -148,19 +148,22 @@ class ServiceOrder(models.Model):
             .sudo()
             .with_company(self.company_id)
             .with_context(skip_procurement=True)
-            .create(
-                {
-                    "partner_id": self.partner_id.id,
-                    "origin": self.name,
-                    "company_id": self.company_id.id,
-                }
-            )
+            .create(self._prepare_billing_sale_order_vals())
         )
         sale.action_confirm()
         if not self.sale_order_id:
             # the visit leads to the order that bills it, and on to the invoice
             self.sudo().sale_order_id = sale
         return sale
+
+    def _prepare_billing_sale_order_vals(self):
+        """The sale order made to bill the visit when it has no open one."""
+        self.ensure_one()
+        return {
+            "partner_id": self.partner_id.id,
+            "origin": self.name,
+            "company_id": self.company_id.id,
+        }
 
     def _bill_lines(self):
         """Chargeable lines go onto a sale order (no second delivery: the
@@ -225,25 +228,7 @@ class ServiceOrder(models.Model):
                 )
                 claimed.append(vendor_lines)
                 vals_list.append(
-                    {
-                        "move_type": "in_refund",
-                        "partner_id": vendor.id,
-                        "company_id": order.company_id.id,
-                        "ref": self.env._("Warranty claim %s", order.name),
-                        "invoice_origin": order.name,
-                        "invoice_line_ids": [
-                            Command.create(
-                                {
-                                    "product_id": line.product_id.id,
-                                    "name": line._billing_label(),
-                                    "quantity": line.quantity_used,
-                                    "product_uom_id": line.product_uom_id.id,
-                                    "price_unit": line.product_id.standard_price,
-                                }
-                            )
-                            for line in vendor_lines
-                        ],
-                    }
+                    order._prepare_warranty_claim_vals(vendor, vendor_lines)
                 )
         if not vals_list:
             return self.env["account.move"]
@@ -251,6 +236,22 @@ class ServiceOrder(models.Model):
         for lines, claim in zip(claimed, claims, strict=True):
             lines.sudo().warranty_claim_id = claim
         return claims
+
+    def _prepare_warranty_claim_vals(self, vendor, lines):
+        """The draft vendor credit note that claims ``lines`` of the order,
+        covered by ``vendor``'s warranty, back at cost."""
+        self.ensure_one()
+        return {
+            "move_type": "in_refund",
+            "partner_id": vendor.id,
+            "company_id": self.company_id.id,
+            "ref": self.env._("Warranty claim %s", self.name),
+            "invoice_origin": self.name,
+            "invoice_line_ids": [
+                Command.create(line._prepare_warranty_claim_line_vals())
+                for line in lines
+            ],
+        }
 
     def _send_done_emails(self):
         """The service report and a rating request (token links), in one

@@ -90,3 +90,14 @@ class ServiceOrderLine(models.Model):
             "product_uom": self.product_uom_id.id,
             "price_unit": self.price_unit,
         }
+
+    def _prepare_warranty_claim_line_vals(self):
+        """The line's part on its vendor's warranty claim, at cost."""
+        self.ensure_one()
+        return {
+            "product_id": self.product_id.id,
+            "name": self._billing_label(),
+            "quantity": self.quantity_used,
+            "product_uom_id": self.product_uom_id.id,
+            "price_unit": self.product_id.standard_price,
+        }

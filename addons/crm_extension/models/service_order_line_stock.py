@@ -191,6 +191,24 @@ class ServiceOrderLine(models.Model):
             "service_line_id": self.id,
         }
 
+    def _prepare_return_move_vals(self, out_move, quantity):
+        """The reverse move that brings ``quantity`` of the line's part,
+        planned but not used, back to where ``out_move`` took it from."""
+        self.ensure_one()
+        return {
+            **self._prepare_move_vals(),
+            "name": self.env._(
+                "%(order)s: unused %(product)s back",
+                order=self.order_id.name,
+                product=self.product_id.display_name,
+            ),
+            "product_uom_qty": quantity,
+            "location_id": out_move.location_dest_id.id,
+            "location_dest_id": out_move.location_id.id,
+            "origin_returned_move_id": out_move.id,
+            "to_refund": True,
+        }
+
     def _reserve(self):
         """Create and reserve the stock moves of the part lines (set-wise)."""
         lines = self._stock_lines().filtered(lambda line: not line._active_moves())
@@ -268,21 +286,7 @@ class ServiceOrderLine(models.Model):
             if float_is_zero(unused, precision_rounding=line.product_uom_id.rounding):
                 continue
             out_move = line._moves().filtered(lambda m: m.state == "done")[:1]
-            returns.append(
-                {
-                    **line._prepare_move_vals(),
-                    "name": self.env._(
-                        "%(order)s: unused %(product)s back",
-                        order=line.order_id.name,
-                        product=line.product_id.display_name,
-                    ),
-                    "product_uom_qty": unused,
-                    "location_id": out_move.location_dest_id.id,
-                    "location_dest_id": out_move.location_id.id,
-                    "origin_returned_move_id": out_move.id,
-                    "to_refund": True,
-                }
-            )
+            returns.append(line._prepare_return_move_vals(out_move, unused))
         if returns:
             back = self.env["stock.move"].sudo().create(returns)
             back._action_confirm()

@@ -105,10 +105,10 @@ class ServiceTechnician(models.Model):
         res = super().write(vals)
         if {"name", "resource_calendar_id", "company_id"} & set(vals):
             for technician in self.filtered("resource_id"):
-                technician.resource_id.sudo().write(technician._get_resource_values())
+                technician.resource_id.sudo().write(technician._prepare_resource_vals())
         return res
 
-    def _get_resource_values(self):
+    def _prepare_resource_vals(self):
         self.ensure_one()
         return {
             "name": self.name,
@@ -126,7 +126,7 @@ class ServiceTechnician(models.Model):
             resources = (
                 self.env["resource.resource"]
                 .sudo()
-                .create([tech._get_resource_values() for tech in missing])
+                .create([tech._prepare_resource_vals() for tech in missing])
             )
             for technician, resource in zip(missing, resources, strict=True):
                 technician.sudo().resource_id = resource

@@ -8,9 +8,12 @@ replenishment of the van is updated instead of a second one made."""
 from collections import defaultdict
 from datetime import timedelta
 
-from odoo import Command, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_compare, float_round
+
+# the values of a van's replenishment transfer that find its open one
+REPLENISHMENT_KEYS = ("picking_type_id", "location_id", "location_dest_id", "origin")
 
 
 class ServiceTechnician(models.Model):
@@ -158,36 +161,28 @@ class ServiceTechnician(models.Model):
                 )
             )
         Picking = self.env["stock.picking"].sudo()
-        pickings = Picking
-        for van, products in shortfalls.items():
-            warehouse = van.sudo().warehouse_id
+        by_van, missing = {}, {}
+        for van in shortfalls:
             technicians = self.filtered(
                 lambda tech, van=van: tech.van_location_id == van
             )
-            origin = technicians._get_van_replenishment_origin()
-            picking_vals = {
-                "picking_type_id": warehouse.int_type_id.id,
-                "location_id": warehouse.lot_stock_id.id,
-                "location_dest_id": van.id,
-            }
-            picking = Picking.search(
+            picking_vals = technicians._prepare_van_replenishment_picking_vals(van)
+            by_van[van] = Picking.search(
                 [
-                    *[(key, "=", value) for key, value in picking_vals.items()],
-                    ("origin", "=", origin),
+                    *[(key, "=", picking_vals[key]) for key in REPLENISHMENT_KEYS],
                     ("state", "not in", ("done", "cancel")),
                 ],
                 order="id",
                 limit=1,
             )
-            if not picking:
-                picking = Picking.create(
-                    {
-                        **picking_vals,
-                        "origin": origin,
-                        "company_id": warehouse.company_id.id,
-                        "user_id": self.env.uid,
-                    }
-                )
+            if not by_van[van]:
+                missing[van] = picking_vals
+        if missing:
+            created = Picking.create(list(missing.values()))
+            by_van.update(zip(missing, created, strict=True))
+        pickings = Picking
+        for van, products in shortfalls.items():
+            picking = by_van[van]
             moves = {
                 move.product_id: move
                 for move in picking.move_ids
@@ -199,15 +194,9 @@ class ServiceTechnician(models.Model):
                 if not move:
                     new_moves.append(
                         Command.create(
-                            {
-                                "name": product.display_name,
-                                "product_id": product.id,
-                                "product_uom_qty": quantity,
-                                "product_uom": product.uom_id.id,
-                                "location_id": picking.location_id.id,
-                                "location_dest_id": picking.location_dest_id.id,
-                                "company_id": picking.company_id.id,
-                            }
+                            self._prepare_van_replenishment_move_vals(
+                                picking, product, quantity
+                            )
                         )
                     )
                     continue
@@ -224,3 +213,30 @@ class ServiceTechnician(models.Model):
         pickings.action_confirm()
         pickings.action_assign()
         return pickings.with_env(self.env)
+
+    def _prepare_van_replenishment_picking_vals(self, van):
+        """The internal transfer that brings parts to ``van``, the van of the
+        technicians of ``self``, from the stock of its warehouse."""
+        warehouse = van.sudo().warehouse_id
+        return {
+            "picking_type_id": warehouse.int_type_id.id,
+            "location_id": warehouse.lot_stock_id.id,
+            "location_dest_id": van.id,
+            "origin": self._get_van_replenishment_origin(),
+            "company_id": warehouse.company_id.id,
+            "user_id": self.env.uid,
+        }
+
+    @api.model
+    def _prepare_van_replenishment_move_vals(self, picking, product, quantity):
+        """The move of ``quantity`` of ``product`` (in its unit) on the van's
+        replenishment ``picking``."""
+        return {
+            "name": product.display_name,
+            "product_id": product.id,
+            "product_uom_qty": quantity,
+            "product_uom": product.uom_id.id,
+            "location_id": picking.location_id.id,
+            "location_dest_id": picking.location_dest_id.id,
+            "company_id": picking.company_id.id,
+        }
