@@ -10,6 +10,8 @@ sale order and invoices."""
 from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools.actions import list_action, records_action
+
 
 class ServiceOrder(models.Model):
     _inherit = "service.order"
@@ -106,31 +108,28 @@ class ServiceOrder(models.Model):
     # ------------------------------------------------------------------
     def action_view_moves(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "stock.stock_move_action"
+        return list_action(
+            self.env,
+            "stock.stock_move_action",
+            [("service_order_id", "=", self.id)],
+            create=False,
         )
-        action["domain"] = [("service_order_id", "=", self.id)]
-        action["context"] = {"create": False}
-        return action
 
     def action_view_sale_order(self):
         self.ensure_one()
         return {
-            "type": "ir.actions.act_window",
-            "res_model": "sale.order",
-            "res_id": self.sale_order_id.id,
-            "views": [(False, "form")],
+            **records_action(self.env, self.sale_order_id),
             "name": self.sale_order_id.name,
         }
 
     def action_view_invoices(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "account.action_move_out_invoice_type"
+        return list_action(
+            self.env,
+            "account.action_move_out_invoice_type",
+            [("id", "in", self.invoice_ids.ids)],
+            create=False,
         )
-        action["domain"] = [("id", "in", self.invoice_ids.ids)]
-        action["context"] = {"create": False}
-        return action
 
     # ------------------------------------------------------------------
     # Business: billing

@@ -16,6 +16,7 @@ from odoo.exceptions import UserError
 from odoo.tools.misc import format_date
 
 from ..tools import route_planner
+from ..tools.actions import list_action
 from ..tools.geo import has_coordinates
 from .service_order import ACTIVE_STATES
 
@@ -113,22 +114,23 @@ class ServiceOrder(models.Model):
     def action_view_day(self):
         """The visits of this order's technician-day, in route order."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "crm_extension.action_service_order_routes"
-        )
         day = self._get_route_day()
         if not day:
             raise UserError(
                 self.env._("%s is not booked yet: it has no day.", self.name)
             )
         begin, end = self.technician_id._get_day_bounds_utc(day)
-        action["domain"] = [
-            ("technician_id", "=", self.technician_id.id),
-            ("state", "in", ACTIVE_STATES),
-            ("scheduled_start", ">=", begin),
-            ("scheduled_start", "<", end),
-        ]
-        action["context"] = {"group_by": []}
+        action = list_action(
+            self.env,
+            "crm_extension.action_service_order_routes",
+            [
+                ("technician_id", "=", self.technician_id.id),
+                ("state", "in", ACTIVE_STATES),
+                ("scheduled_start", ">=", begin),
+                ("scheduled_start", "<", end),
+            ],
+            group_by=[],
+        )
         action["display_name"] = self.env._(
             "%(technician)s, %(day)s",
             technician=self.technician_id.name,

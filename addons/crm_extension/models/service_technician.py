@@ -11,6 +11,7 @@ import pytz
 
 from odoo import api, fields, models
 
+from ..tools.actions import list_action
 from ..tools.working_time import resource_intervals_utc
 
 
@@ -151,12 +152,12 @@ class ServiceTechnician(models.Model):
     # ------------------------------------------------------------------
     def action_view_orders(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "crm_extension.action_service_order"
+        return list_action(
+            self.env,
+            "crm_extension.action_service_order",
+            [("technician_id", "=", self.id)],
+            defaults={"technician_id": self.id},
         )
-        action["domain"] = [("technician_id", "=", self.id)]
-        action["context"] = {"default_technician_id": self.id}
-        return action
 
     # ------------------------------------------------------------------
     # Business: working time

@@ -12,6 +12,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_compare, float_round
 
+from ..tools.actions import records_action
+
 # the values of a van's replenishment transfer that find its open one
 REPLENISHMENT_KEYS = ("picking_type_id", "location_id", "location_dest_id", "origin")
 
@@ -55,14 +57,7 @@ class ServiceTechnician(models.Model):
                 )
             )
         pickings = self._replenish_vans(shortfalls)
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "stock.action_picking_tree_all"
-        )
-        if len(pickings) == 1:
-            action.update(views=[(False, "form")], view_mode="form", res_id=pickings.id)
-        else:
-            action["domain"] = [("id", "in", pickings.ids)]
-        return action
+        return records_action(self.env, pickings, "stock.action_picking_tree_all")
 
     def action_view_van_stock(self):
         """The quants in the technicians' vans (and their sub-locations)."""
