@@ -1,13 +1,17 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""The service technician: its fields, its time-off resource and its
+working time (days, intervals, the row lock of its bookings).
+
+Its van's stock and replenishment are in ``service_technician_van.py``."""
+
 from collections import defaultdict
 from datetime import datetime, time, timedelta
 
 import pytz
 
-from odoo import Command, api, fields, models
-from odoo.exceptions import AccessError, UserError
-from odoo.tools import float_compare, float_round
+from odoo import api, fields, models
 
+from ..tools.actions import list_action
 from ..tools.working_time import resource_intervals_utc
 
 
@@ -102,10 +106,10 @@ class ServiceTechnician(models.Model):
         res = super().write(vals)
         if {"name", "resource_calendar_id", "company_id"} & set(vals):
             for technician in self.filtered("resource_id"):
-                technician.resource_id.sudo().write(technician._get_resource_values())
+                technician.resource_id.sudo().write(technician._prepare_resource_vals())
         return res
 
-    def _get_resource_values(self):
+    def _prepare_resource_vals(self):
         self.ensure_one()
         return {
             "name": self.name,
@@ -123,7 +127,7 @@ class ServiceTechnician(models.Model):
             resources = (
                 self.env["resource.resource"]
                 .sudo()
-                .create([tech._get_resource_values() for tech in missing])
+                .create([tech._prepare_resource_vals() for tech in missing])
             )
             for technician, resource in zip(missing, resources, strict=True):
                 technician.sudo().resource_id = resource
@@ -148,219 +152,16 @@ class ServiceTechnician(models.Model):
     # ------------------------------------------------------------------
     def action_view_orders(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "crm_extension.action_service_order"
+        return list_action(
+            self.env,
+            "crm_extension.action_service_order",
+            [("technician_id", "=", self.id)],
+            defaults={"technician_id": self.id},
         )
-        action["domain"] = [("technician_id", "=", self.id)]
-        action["context"] = {"default_technician_id": self.id}
-        return action
-
-    def action_replenish_van(self, horizon_days=7):
-        """Bring to each van the parts its coming orders plan and it lacks.
-
-        One standard internal transfer per van, from the stock of the van's
-        warehouse, confirmed and reserved; an open replenishment of the van
-        is updated instead of a second one made. Service users and managers
-        run it; technicians ask them."""
-        self._lock(self)  # two runs for one van make one transfer
-        if not self.env.user.has_group("crm_extension.group_service_user"):
-            raise AccessError(
-                self.env._(
-                    "Only service users and managers can replenish vans: ask "
-                    "your dispatcher."
-                )
-            )
-        no_van = self.filtered(lambda tech: not tech.van_location_id)
-        if no_van:
-            raise UserError(
-                self.env._(
-                    "%s has no van: set the van's stock location on the "
-                    "technician first.",
-                    no_van[0].name,
-                )
-            )
-        shortfalls = self._get_van_shortfalls(horizon_days)
-        if not shortfalls:
-            raise UserError(
-                self.env._(
-                    "%s's van already holds the parts of the coming orders.",
-                    ", ".join(self.mapped("name")),
-                )
-            )
-        pickings = self._replenish_vans(shortfalls)
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "stock.action_picking_tree_all"
-        )
-        if len(pickings) == 1:
-            action.update(views=[(False, "form")], view_mode="form", res_id=pickings.id)
-        else:
-            action["domain"] = [("id", "in", pickings.ids)]
-        return action
-
-    def action_view_van_stock(self):
-        """The quants in the technicians' vans (and their sub-locations)."""
-        vans = self.van_location_id
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Van Stock"),
-            "res_model": "stock.quant",
-            "view_mode": "list",
-            "views": [(self.env.ref("stock.view_stock_quant_tree_simple").id, "list")],
-            "search_view_id": [self.env.ref("stock.quant_search_view").id],
-            "domain": [("location_id", "child_of", vans.ids)],
-            "context": {
-                "create": False,
-                "group_by": ["location_id"] if len(vans) > 1 else [],
-            },
-        }
 
     # ------------------------------------------------------------------
-    # Business
+    # Business: working time
     # ------------------------------------------------------------------
-    def _get_van_shortfalls(self, horizon_days=7):
-        """What the vans lack for the coming orders: ``{van: {product: qty}}``
-        in the product's unit, positive quantities only.
-
-        The need is the part lines of storable products taken from the van,
-        on draft or scheduled orders starting within ``horizon_days``, that
-        hold no stock yet (draft orders, or lines not reserved). What the van
-        holds is its free quantity: reserved stock is already promised."""
-        now = fields.Datetime.now()
-        vans = self.van_location_id
-        # read as superuser once access is checked: the stock moves of the
-        # lines are not readable by every service user
-        groups = (
-            self.env["service.order.line"]
-            .sudo()
-            ._read_group(
-                [
-                    ("order_id.technician_id", "in", self.ids),
-                    ("location_id", "in", vans.ids),
-                    ("line_type", "=", "part"),
-                    ("product_id.is_storable", "=", True),
-                    ("order_id.state", "in", ("draft", "scheduled")),
-                    ("order_id.scheduled_start", ">=", now),
-                    (
-                        "order_id.scheduled_start",
-                        "<=",
-                        now + timedelta(days=horizon_days),
-                    ),
-                    "|",
-                    ("order_id.state", "=", "draft"),
-                    (
-                        "move_ids",
-                        "not any",
-                        [("state", "not in", ("done", "cancel"))],
-                    ),
-                ],
-                ["location_id", "product_id", "product_uom_id"],
-                ["quantity:sum"],
-            )
-        )
-        needs = defaultdict(float)
-        for van, product, uom, quantity in groups:
-            needs[van, product] += uom._compute_quantity(quantity, product.uom_id)
-        Quant = self.env["stock.quant"].sudo()
-        shortfalls = defaultdict(dict)
-        for (van, product), need in needs.items():
-            rounding = product.uom_id.rounding
-            missing = float_round(
-                need - Quant._get_available_quantity(product, van),
-                precision_rounding=rounding,
-            )
-            if float_compare(missing, 0.0, precision_rounding=rounding) > 0:
-                shortfalls[van.with_env(self.env)][product.with_env(self.env)] = missing
-        return dict(shortfalls)
-
-    def _get_van_replenishment_origin(self):
-        """The origin that marks a van's replenishment transfers, in the
-        company's language so that every user finds the same transfer."""
-        lang = self[:1].company_id.partner_id.lang or self.env.lang
-        return self.with_context(lang=lang).env._(
-            "Van replenishment: %s", ", ".join(self.sorted("name").mapped("name"))
-        )
-
-    def _replenish_vans(self, shortfalls):
-        """One internal transfer per van, from its warehouse's stock, for the
-        quantities of ``shortfalls`` (see ``_get_van_shortfalls``)."""
-        self._lock(self)  # two runs for one van make one transfer
-        homeless = [van for van in shortfalls if not van.sudo().warehouse_id]
-        if homeless:
-            raise UserError(
-                self.env._(
-                    "The van %s is in no warehouse: place its location under a "
-                    "warehouse to replenish it from there.",
-                    homeless[0].display_name,
-                )
-            )
-        Picking = self.env["stock.picking"].sudo()
-        pickings = Picking
-        for van, products in shortfalls.items():
-            warehouse = van.sudo().warehouse_id
-            technicians = self.filtered(
-                lambda tech, van=van: tech.van_location_id == van
-            )
-            origin = technicians._get_van_replenishment_origin()
-            picking_vals = {
-                "picking_type_id": warehouse.int_type_id.id,
-                "location_id": warehouse.lot_stock_id.id,
-                "location_dest_id": van.id,
-            }
-            picking = Picking.search(
-                [
-                    *[(key, "=", value) for key, value in picking_vals.items()],
-                    ("origin", "=", origin),
-                    ("state", "not in", ("done", "cancel")),
-                ],
-                order="id",
-                limit=1,
-            )
-            if not picking:
-                picking = Picking.create(
-                    {
-                        **picking_vals,
-                        "origin": origin,
-                        "company_id": warehouse.company_id.id,
-                        "user_id": self.env.uid,
-                    }
-                )
-            moves = {
-                move.product_id: move
-                for move in picking.move_ids
-                if move.state not in ("done", "cancel")
-            }
-            new_moves = []
-            for product, quantity in products.items():
-                move = moves.get(product)
-                if not move:
-                    new_moves.append(
-                        Command.create(
-                            {
-                                "name": product.display_name,
-                                "product_id": product.id,
-                                "product_uom_qty": quantity,
-                                "product_uom": product.uom_id.id,
-                                "location_id": picking.location_id.id,
-                                "location_dest_id": picking.location_dest_id.id,
-                                "company_id": picking.company_id.id,
-                            }
-                        )
-                    )
-                    continue
-                quantity = product.uom_id._compute_quantity(quantity, move.product_uom)
-                if float_compare(
-                    quantity,
-                    move.product_uom_qty,
-                    precision_rounding=move.product_uom.rounding,
-                ):
-                    move.product_uom_qty = quantity
-            if new_moves:
-                picking.move_ids = new_moves
-            pickings |= picking
-        pickings.action_confirm()
-        pickings.action_assign()
-        return pickings.with_env(self.env)
-
     def _get_day_bounds_utc(self, day):
         """The technician's local ``day`` (its calendar's time zone) as naive
         UTC (begin, end)."""

@@ -7,7 +7,7 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
-from ..models.service_order import ServiceOrder
+from ..models.service_order_scheduling import ServiceOrder
 from .common import ServiceCommon, at
 
 NOW = at(5, 7)  # Monday 7:00 UTC, before work
