@@ -36,7 +36,6 @@
         "data/customer_equipment_data.xml",
         "data/crm_lead_data.xml",
         "data/service_dispatch_run_data.xml",
-        "views/menus.xml",
         "views/customer_feedback_views.xml",
         "views/customer_feedback_templates.xml",
         "views/helpdesk_ticket_templates.xml",
@@ -60,6 +59,7 @@
         "views/res_config_settings_views.xml",
         "data/res_partner_data.xml",
         "report/customer_360_report.xml",
+        "views/menus.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",
