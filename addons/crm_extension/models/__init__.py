@@ -3,6 +3,8 @@ from . import service_solution_mixin
 from . import service_reference_mixin
 from . import service_return_source
 from . import service_sla_policy
+from . import service_sla_escalation
+from . import service_sla_escalation_log
 from . import service_skill
 from . import service_zone
 from . import service_technician
