@@ -1,4 +1,5 @@
 from . import service_sla_mixin
+from . import service_sla_mixin_cron
 from . import service_solution_mixin
 from . import service_reference_mixin
 from . import service_return_source

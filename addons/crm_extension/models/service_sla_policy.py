@@ -174,7 +174,7 @@ class ServiceSlaPolicy(models.Model):
     @api.model
     def _cron_evaluate(self):
         """Every model with service levels, set by set (see the mixin)."""
-        for model in ("helpdesk.ticket", "customer.feedback"):
+        for model in self.env["service.sla.mixin"]._sla_models():
             self.env[model]._sla_evaluate()
 
     def _get_calendar(self):
