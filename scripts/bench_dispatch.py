@@ -49,13 +49,21 @@ _EPS = 1e-6
 
 
 def load_tools():
-    """The module's travel and route planner files, loaded alone (no Odoo),
-    once per process: the benchmark and the pure-Python tests use them."""
+    """The module's travel file and route planner package, loaded alone (no
+    Odoo), once per process: the benchmark and the pure-Python tests use them."""
     modules = {}
     for name in ("travel", "route_planner"):
         key = f"crm_ext_tools_{name}"
         if key not in sys.modules:
-            spec = importlib.util.spec_from_file_location(key, TOOLS / f"{name}.py")
+            package = TOOLS / name
+            if package.is_dir():
+                spec = importlib.util.spec_from_file_location(
+                    key,
+                    package / "__init__.py",
+                    submodule_search_locations=[str(package)],
+                )
+            else:
+                spec = importlib.util.spec_from_file_location(key, TOOLS / f"{name}.py")
             module = importlib.util.module_from_spec(spec)
             sys.modules[key] = module
             spec.loader.exec_module(module)

@@ -969,128 +969,141 @@ def peer_suites(python, pg, db_base, db_tests, logdir, summary):
     return ok
 
 
-def cmd_test(args):
-    started = time.monotonic()
+# ---------------------------------------------------------------------------
+# scripts/test: one function per phase, run in order by cmd_test
+# ---------------------------------------------------------------------------
+def phase_prerequisites():
+    """Odoo's interpreter, with the system packages and Python requirements
+    the run needs; exits when browser tests could not run."""
     python = odoo_python()
     ensure_system_packages({"initdb", "chromium", "wkhtmltopdf", "pdftotext"})
     pip_install(python, os.path.join(REPO, "requirements.txt"))
     check = run([python, "-c", "import websocket"], check=False, capture_output=True)
     if check.returncode:
         fail("websocket-client is missing: Odoo would skip every browser test")
-    ok = True
+    return python
+
+
+def phase_lint(python, args):
+    """ruff and pylint-odoo, unless ``--no-lint``; False when they complain."""
     if not args.no_lint and not lint(python):
-        ok = False
         log("lint: FAILED")
-    pg = Postgres(python).ensure()
-    os.makedirs(os.path.join(STATE, "logs"), exist_ok=True)
-    token = secrets.token_hex(3)
-    db_tests = f"crmext_test_{token}"
-    db_live = f"crmext_live_{token}"
-    db_base = f"crmext_base_{token}"
+        return False
+    return True
+
+
+def phase_dependencies(python, pg, db_tests, db_base, logdir):
+    """The dependencies and the peer suites' apps, without tests and without
+    demo data, into ``db_tests``, copied to ``db_base`` (the peer suites'
+    baseline, without the module); exits when that fails."""
+    log(f"installing the dependencies into {db_tests} (no demo data)")
+    deps = ",".join(dict.fromkeys([*dependencies(), *PEER_SUITES]))
+    rc, text = odoo_batch(
+        python,
+        pg,
+        db_tests,
+        "-i",
+        deps,
+        "--without-demo",
+        "all",
+        logfile=os.path.join(logdir, "deps.log"),
+    )
+    if rc or log_problems(text):
+        print(
+            "\n".join(log_problems(text) or text.splitlines()[-40:]),
+            file=sys.stderr,
+        )
+        fail("installing the dependencies failed")
+    # The same database without the module: the peer suites' baseline.
+    if not pg.copy_db(db_tests, db_base):
+        fail(f"could not copy {db_tests} to {db_base}")
+
+
+def phase_module_tests(python, pg, db_tests, logdir, summary):
+    """The module with its own tests only (TransactionCase and HttpCase) on
+    ``db_tests``; adds a summary line, True when they all passed."""
+    log(f"installing {MODULE} with its tests (TransactionCase and HttpCase)")
+    rc, text = odoo_batch(
+        python,
+        pg,
+        db_tests,
+        "-i",
+        MODULE,
+        "--without-demo",
+        "all",
+        "--test-enable",
+        "--test-tags",
+        f"/{MODULE}",
+        "--log-level",
+        "test",
+        logfile=os.path.join(logdir, "module-tests.log"),
+    )
+    ran = len(re.findall(r" odoo\.addons\.\S+: Starting \S+ \.\.\.", text))
+    skipped = re.findall(r": skipped (.*)", text)
+    problems = log_problems(text)
+    for line in problems:
+        print(line, file=sys.stderr)
+    for line in skipped:
+        print(f"skipped: {line}", file=sys.stderr)
+    failed = len([p for p in problems if re.search(r" (FAIL|ERROR): ", p)])
+    module_ok = rc == 0 and not problems and not skipped and ran > 0
+    summary.append(
+        f"module tests: {ran} run, {failed} failed, {len(skipped)} skipped, "
+        f"{len(problems)} error lines -> {'ok' if module_ok else 'FAILED'}"
+    )
+    log(summary[-1])
+    return module_ok
+
+
+def phase_demo_database(python, pg, db_live, logdir, summary):
+    """The module with demo data into ``db_live``, as users get it, then
+    upgraded in place (-u), as admins do: every record must survive. Adds
+    summary lines; True when both went well."""
+    ok = True
+    log(f"installing {MODULE} with demo data into {db_live}")
+    rc, text = odoo_batch(
+        python,
+        pg,
+        db_live,
+        "-i",
+        MODULE,
+        logfile=os.path.join(logdir, "demo-install.log"),
+    )
+    if rc or log_problems(text):
+        print(
+            "\n".join(log_problems(text) or text.splitlines()[-40:]),
+            file=sys.stderr,
+        )
+        summary.append("install with demo data: FAILED")
+        ok = False
+
+    before = pg.table_counts(db_live, UPGRADE_TABLES)
+    rc, text = odoo_batch(
+        python,
+        pg,
+        db_live,
+        "-u",
+        MODULE,
+        logfile=os.path.join(logdir, "upgrade.log"),
+    )
+    after = pg.table_counts(db_live, UPGRADE_TABLES)
+    upgrade_ok = rc == 0 and not log_problems(text) and bool(before) and before == after
+    total = sum((before or {}).values())
+    summary.append(
+        f"upgrade (-u) of the demo database: {total} records kept "
+        f"-> {'ok' if upgrade_ok else 'FAILED'}"
+    )
+    if not upgrade_ok:
+        print("\n".join(log_problems(text)), before, after, file=sys.stderr)
+    return ok and upgrade_ok
+
+
+def phase_live_pytest(python, pg, db_live, logdir, summary, started, pytest_args):
+    """Serve ``db_live`` (with the database manager, for the backup and
+    restore test) and run pytest's tests/ against it, then stop the server.
+    Returns (True when pytest passed, pytest's last line)."""
     server = None
-    summary = []
-    last_line = ""
     try:
-        # 1. Module tests on a database without demo data: dependencies first,
-        #    without tests, then the module with its own tests only.
-        logdir = os.path.join(STATE, "logs")
-        log(f"installing the dependencies into {db_tests} (no demo data)")
-        deps = ",".join(dict.fromkeys([*dependencies(), *PEER_SUITES]))
-        rc, text = odoo_batch(
-            python,
-            pg,
-            db_tests,
-            "-i",
-            deps,
-            "--without-demo",
-            "all",
-            logfile=os.path.join(logdir, "deps.log"),
-        )
-        if rc or log_problems(text):
-            print(
-                "\n".join(log_problems(text) or text.splitlines()[-40:]),
-                file=sys.stderr,
-            )
-            fail("installing the dependencies failed")
-        # The same database without the module: the peer suites' baseline.
-        if not pg.copy_db(db_tests, db_base):
-            fail(f"could not copy {db_tests} to {db_base}")
-        log(f"installing {MODULE} with its tests (TransactionCase and HttpCase)")
-        rc, text = odoo_batch(
-            python,
-            pg,
-            db_tests,
-            "-i",
-            MODULE,
-            "--without-demo",
-            "all",
-            "--test-enable",
-            "--test-tags",
-            f"/{MODULE}",
-            "--log-level",
-            "test",
-            logfile=os.path.join(logdir, "module-tests.log"),
-        )
-        ran = len(re.findall(r" odoo\.addons\.\S+: Starting \S+ \.\.\.", text))
-        skipped = re.findall(r": skipped (.*)", text)
-        problems = log_problems(text)
-        for line in problems:
-            print(line, file=sys.stderr)
-        for line in skipped:
-            print(f"skipped: {line}", file=sys.stderr)
-        failed = len([p for p in problems if re.search(r" (FAIL|ERROR): ", p)])
-        module_ok = rc == 0 and not problems and not skipped and ran > 0
-        summary.append(
-            f"module tests: {ran} run, {failed} failed, {len(skipped)} skipped, "
-            f"{len(problems)} error lines -> {'ok' if module_ok else 'FAILED'}"
-        )
-        log(summary[-1])
-        ok = ok and module_ok
-
-        # 1b. Other apps' own test suites, with the whole registry loaded, on
-        #     the same database with the module and without it.
-        ok = peer_suites(python, pg, db_base, db_tests, logdir, summary) and ok
-
-        # 2. A database with demo data, as users get it, served for the live tests.
-        log(f"installing {MODULE} with demo data into {db_live}")
-        rc, text = odoo_batch(
-            python,
-            pg,
-            db_live,
-            "-i",
-            MODULE,
-            logfile=os.path.join(logdir, "demo-install.log"),
-        )
-        if rc or log_problems(text):
-            print(
-                "\n".join(log_problems(text) or text.splitlines()[-40:]),
-                file=sys.stderr,
-            )
-            summary.append("install with demo data: FAILED")
-            ok = False
-
-        # 3. Upgrade in place, as admins do (-u): every record must survive.
-        before = pg.table_counts(db_live, UPGRADE_TABLES)
-        rc, text = odoo_batch(
-            python,
-            pg,
-            db_live,
-            "-u",
-            MODULE,
-            logfile=os.path.join(logdir, "upgrade.log"),
-        )
-        after = pg.table_counts(db_live, UPGRADE_TABLES)
-        upgrade_ok = (
-            rc == 0 and not log_problems(text) and bool(before) and before == after
-        )
-        total = sum((before or {}).values())
-        summary.append(
-            f"upgrade (-u) of the demo database: {total} records kept "
-            f"-> {'ok' if upgrade_ok else 'FAILED'}"
-        )
-        if not upgrade_ok:
-            print("\n".join(log_problems(text)), before, after, file=sys.stderr)
-        ok = ok and upgrade_ok
         apikey = demo_api_key(python, pg, db_live, logdir)
         port = free_port()
         # the database manager (backup and restore test) with a master
@@ -1145,30 +1158,14 @@ def cmd_test(args):
                 "no:cacheprovider",
                 "-q",
                 os.path.join(REPO, "tests"),
-                *args.pytest_args,
+                *pytest_args,
             ],
             cwd=REPO,
             env=env,
         )
-        ok = ok and pytest_rc == 0
-
-        # 4. Uninstall, as admins may: no record of the module stays behind,
-        #    every remaining view and menu still works.
         server.terminate()
         server.wait(30)
         server = None
-
-        # 3b. Production mode under load, with faults: a prefork server on a
-        #     copy of the demo database; any invariant violation fails the run.
-        t0 = time.monotonic()
-        ok = load_phase(python, pg, db_live, logdir, summary, keep=args.keep) and ok
-        log(f"load test phase: {time.monotonic() - t0:.0f} s")
-
-        log(f"uninstalling {MODULE} from {db_live}")
-        uninstall_ok, line = check_uninstall(python, pg, db_live, logdir)
-        summary.append(line)
-        log(line)
-        ok = ok and uninstall_ok
     finally:
         if server:
             server.terminate()
@@ -1176,11 +1173,71 @@ def cmd_test(args):
                 server.wait(30)
             except subprocess.TimeoutExpired:
                 server.kill()
-        if not args.keep:
-            pg.drop_db(db_tests)
-            pg.drop_db(db_live)
-            pg.drop_db(db_base)
-        pg.stop()
+    return pytest_rc == 0, last_line
+
+
+def phase_load_test(python, pg, db_live, logdir, summary, keep):
+    """Production mode under load, with faults: a prefork server on a copy of
+    the demo database; any invariant violation fails the run."""
+    t0 = time.monotonic()
+    ok = load_phase(python, pg, db_live, logdir, summary, keep=keep)
+    log(f"load test phase: {time.monotonic() - t0:.0f} s")
+    return ok
+
+
+def phase_uninstall(python, pg, db_live, logdir, summary):
+    """Uninstall, as admins may: no record of the module stays behind, every
+    remaining view and menu still works. Adds a summary line."""
+    log(f"uninstalling {MODULE} from {db_live}")
+    uninstall_ok, line = check_uninstall(python, pg, db_live, logdir)
+    summary.append(line)
+    log(line)
+    return uninstall_ok
+
+
+def phase_cleanup(pg, keep, *databases):
+    """Drop the run's databases (unless ``--keep``) and stop a private cluster."""
+    if not keep:
+        for db in databases:
+            pg.drop_db(db)
+    pg.stop()
+
+
+def cmd_test(args):
+    """``scripts/test``: the phases above, in order; 0 when every one passed."""
+    started = time.monotonic()
+    python = phase_prerequisites()
+    ok = phase_lint(python, args)
+    pg = Postgres(python).ensure()
+    os.makedirs(os.path.join(STATE, "logs"), exist_ok=True)
+    token = secrets.token_hex(3)
+    db_tests = f"crmext_test_{token}"
+    db_live = f"crmext_live_{token}"
+    db_base = f"crmext_base_{token}"
+    summary = []
+    last_line = ""
+    try:
+        logdir = os.path.join(STATE, "logs")
+        # 1. Module tests on a database without demo data: dependencies first,
+        #    without tests, then the module with its own tests only.
+        phase_dependencies(python, pg, db_tests, db_base, logdir)
+        ok = phase_module_tests(python, pg, db_tests, logdir, summary) and ok
+        # 1b. Other apps' own test suites, with the whole registry loaded, on
+        #     the same database with the module and without it.
+        ok = peer_suites(python, pg, db_base, db_tests, logdir, summary) and ok
+        # 2. A database with demo data, as users get it, served for the live
+        #    tests; 3. upgraded in place first.
+        ok = phase_demo_database(python, pg, db_live, logdir, summary) and ok
+        pytest_ok, last_line = phase_live_pytest(
+            python, pg, db_live, logdir, summary, started, args.pytest_args
+        )
+        ok = ok and pytest_ok
+        # 3b. Production mode under load, with faults.
+        ok = phase_load_test(python, pg, db_live, logdir, summary, args.keep) and ok
+        # 4. Uninstall: no record of the module stays behind.
+        ok = phase_uninstall(python, pg, db_live, logdir, summary) and ok
+    finally:
+        phase_cleanup(pg, args.keep, db_tests, db_live, db_base)
     for line in summary:
         log(line)
     # pytest's summary line is the last line printed.
