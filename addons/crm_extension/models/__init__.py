@@ -29,6 +29,10 @@ from . import res_config_settings
 from . import sale_product_association
 from . import crm_lead
 from . import res_partner
+from . import res_partner_aggregation
+from . import res_partner_segmentation
+from . import res_partner_cross_sell
+from . import res_partner_customer_360
 from . import resource_calendar_leaves
 from . import sale_order
 from . import crm_ext_demo
