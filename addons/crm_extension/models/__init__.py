@@ -19,6 +19,10 @@ from . import service_solution_tag
 from . import service_solution
 from . import service_solution_vote
 from . import customer_feedback
+from . import customer_feedback_api
+from . import customer_feedback_mail
+from . import customer_feedback_portal
+from . import customer_feedback_rating
 from . import crm_ext_rate_limit
 from . import account_move
 from . import helpdesk_ticket
