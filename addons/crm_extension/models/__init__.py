@@ -12,6 +12,8 @@ from . import service_order_line
 from . import service_return
 from . import service_return_line
 from . import customer_equipment
+from . import customer_equipment_maintenance
+from . import customer_equipment_monitoring
 from . import customer_equipment_event
 from . import stock_move
 from . import product_template
