@@ -218,13 +218,50 @@ class ResPartner(models.Model):
                 self.sudo().search([("commercial_partner_id", "in", ids)]).write(
                     {"customer_segment": segment, "churn_risk": risk}
                 )
-            for partner in batch:
-                if partner.revenue_12m != revenue.get(partner.id, 0.0):
-                    partner.revenue_12m = revenue.get(partner.id, 0.0)
             self.env.flush_all()
+            batch._crm_ext_write_revenue_12m(revenue)
         self._crm_ext_refresh_rfm(batch_size=batch_size)
         self.env["sale.product.association"]._cron_compute_associations()
         return len(customers)
+
+    def _crm_ext_write_revenue_12m(self, revenue):
+        """Store ``revenue`` ({partner id: amount}, 0 when missing) as the
+        ``revenue_12m`` of the partners in ``self`` whose value changes.
+
+        Each partner has its own amount, so a write per value would be a
+        write per partner: one UPDATE ... FROM (VALUES ...) joined on the
+        primary key stores them all. Amounts are rounded as the ORM stores
+        them (in the partner's currency), the write date and user are set as
+        a write would, and the cache is invalidated and dependents notified
+        after."""
+        field = self._fields["revenue_12m"]
+        rows = [
+            SQL(
+                "(%s, %s::numeric)",
+                partner.id,
+                field.convert_to_column_insert(revenue.get(partner.id, 0.0), partner),
+            )
+            for partner in self
+            if partner.revenue_12m != revenue.get(partner.id, 0.0)
+        ]
+        if not rows:
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+            UPDATE res_partner p
+               SET revenue_12m = v.revenue, write_uid = %(uid)s,
+                   write_date = %(now)s
+              FROM (VALUES %(rows)s) AS v(id, revenue)
+             WHERE p.id = v.id
+                """,
+                uid=self.env.uid,
+                now=self.env.cr.now(),
+                rows=SQL(", ").join(rows),
+            )
+        )
+        self.invalidate_recordset(["revenue_12m", "write_uid", "write_date"])
+        self.modified(["revenue_12m"])
 
     # ------------------------------------------------------------------
     # RFM, refreshed by the nightly cron
