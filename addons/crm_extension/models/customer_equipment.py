@@ -203,16 +203,28 @@ class CustomerEquipment(models.Model):
     # ------------------------------------------------------------------
     @api.constrains("serial", "product_id", "company_id")
     def _check_serial_unique(self):
-        for equipment in self.filtered("serial"):
-            twin = self.search_count(
+        """A serial is registered once per product (or once for third-party
+        equipment) and company. One grouped query for all of ``self``: the
+        ids of the units with one of their serials, by serial, product and
+        company; a unit has a twin when its key has another id."""
+        units = self.filtered("serial")
+        if not units:
+            return
+        ids_by_key = {
+            (serial, product.id, company.id): set(ids)
+            for serial, product, company, ids in self._read_group(
                 [
-                    ("id", "!=", equipment.id),
-                    ("serial", "=", equipment.serial),
-                    ("product_id", "=", equipment.product_id.id),
-                    ("company_id", "=", equipment.company_id.id),
-                ]
+                    ("serial", "in", list(set(units.mapped("serial")))),
+                    ("product_id", "in", [*units.product_id.ids, False]),
+                    ("company_id", "in", units.company_id.ids),
+                ],
+                ["serial", "product_id", "company_id"],
+                ["id:array_agg"],
             )
-            if twin:
+        }
+        for equipment in units:
+            key = (equipment.serial, equipment.product_id.id, equipment.company_id.id)
+            if ids_by_key.get(key, set()) - {equipment.id}:
                 raise ValidationError(
                     self.env._(
                         "Serial %(serial)s is already registered for %(product)s.",
