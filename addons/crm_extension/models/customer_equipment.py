@@ -6,6 +6,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools.actions import list_action, records_action
+
 
 class CustomerEquipment(models.Model):
     """A unit the customer owns: sold by us (product and lot) or third-party
@@ -239,34 +241,25 @@ class CustomerEquipment(models.Model):
     # ------------------------------------------------------------------
     def action_view_service_orders(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "crm_extension.action_service_order"
+        return list_action(
+            self.env,
+            "crm_extension.action_service_order",
+            [("equipment_id", "=", self.id)],
+            {"equipment_id": self.id, "partner_id": self.partner_id.id},
         )
-        action["domain"] = [("equipment_id", "=", self.id)]
-        action["context"] = {
-            "default_equipment_id": self.id,
-            "default_partner_id": self.partner_id.id,
-        }
-        return action
 
     def action_view_events(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "crm_extension.action_customer_equipment_event"
+        return list_action(
+            self.env,
+            "crm_extension.action_customer_equipment_event",
+            [("equipment_id", "=", self.id)],
+            {"equipment_id": self.id},
         )
-        action["domain"] = [("equipment_id", "=", self.id)]
-        action["context"] = {"default_equipment_id": self.id}
-        return action
 
     def action_view_lead(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "crm.lead",
-            "res_id": self.lead_id.id,
-            "views": [(False, "form")],
-            "view_mode": "form",
-        }
+        return records_action(self.env, self.lead_id)
 
     # ------------------------------------------------------------------
     # Business
@@ -315,33 +308,36 @@ class CustomerEquipment(models.Model):
         )
         vals_list = []
         for line in lines.filtered(lambda ml: ml.id not in done):
-            move = line.move_id
-            partner = move.picking_id.partner_id or move.partner_id
-            order = move.sale_line_id.order_id
-            customer = order.partner_id or partner.commercial_partner_id
-            date_done = fields.Date.to_date(move.date) or fields.Date.context_today(
-                self
-            )
-            months = line.product_id.warranty_months
-            base = {
-                "name": line.product_id.display_name,
-                "partner_id": customer.id,
-                "site_partner_id": partner.id,
-                "product_id": line.product_id.id,
-                "sale_order_id": order.id,
-                "move_line_id": line.id,
-                "install_date": date_done,
-                "warranty_end_date": date_done + relativedelta(months=months)
-                if months
-                else False,
-                "maintenance_interval_days": line.product_id.maintenance_interval_days,
-                "company_id": move.company_id.id,
-            }
-            if line.lot_id:
-                vals_list.append({**base, "lot_id": line.lot_id.id})
-            else:
-                vals_list += [
-                    {**base, "serial": f"{line.reference}/{unit + 1}"}
-                    for unit in range(int(line.quantity))
-                ]
+            vals_list += self._prepare_delivered_equipment_vals(line)
         return self.browse(Equipment.create(vals_list).ids)
+
+    @api.model
+    def _prepare_delivered_equipment_vals(self, line):
+        """Values of the units the delivered move ``line`` registers: one
+        for its lot, or one per unit of quantity when it has none."""
+        move = line.move_id
+        partner = move.picking_id.partner_id or move.partner_id
+        order = move.sale_line_id.order_id
+        customer = order.partner_id or partner.commercial_partner_id
+        date_done = fields.Date.to_date(move.date) or fields.Date.context_today(self)
+        months = line.product_id.warranty_months
+        base = {
+            "name": line.product_id.display_name,
+            "partner_id": customer.id,
+            "site_partner_id": partner.id,
+            "product_id": line.product_id.id,
+            "sale_order_id": order.id,
+            "move_line_id": line.id,
+            "install_date": date_done,
+            "warranty_end_date": date_done + relativedelta(months=months)
+            if months
+            else False,
+            "maintenance_interval_days": line.product_id.maintenance_interval_days,
+            "company_id": move.company_id.id,
+        }
+        if line.lot_id:
+            return [{**base, "lot_id": line.lot_id.id}]
+        return [
+            {**base, "serial": f"{line.reference}/{unit + 1}"}
+            for unit in range(int(line.quantity))
+        ]

@@ -54,24 +54,28 @@ class CustomerEquipment(models.Model):
             .sudo()
             .create(
                 [
-                    {
-                        "partner_id": equipment.partner_id.id,
-                        "site_partner_id": equipment.site_partner_id.id,
-                        "equipment_id": equipment.id,
-                        "service_type": "maintenance",
-                        "date_deadline": fields.Datetime.to_datetime(
-                            equipment.next_maintenance_date
-                        ),
-                        "description": self.env._(
-                            "Preventive maintenance of %s", equipment.display_name
-                        ),
-                        "company_id": equipment.company_id.id,
-                    }
+                    equipment._prepare_maintenance_service_order_vals()
                     for equipment in due
                     if equipment.id not in planned
                 ]
             )
         )
+
+    def _prepare_maintenance_service_order_vals(self):
+        """Values of the preventive maintenance order of the unit, due on its
+        next maintenance date."""
+        self.ensure_one()
+        return {
+            "partner_id": self.partner_id.id,
+            "site_partner_id": self.site_partner_id.id,
+            "equipment_id": self.id,
+            "service_type": "maintenance",
+            "date_deadline": fields.Datetime.to_datetime(self.next_maintenance_date),
+            "description": self.env._(
+                "Preventive maintenance of %s", self.display_name
+            ),
+            "company_id": self.company_id.id,
+        }
 
     def _maintenance_done(self, done_date):
         """A maintenance visit is done: the next one is an interval later."""

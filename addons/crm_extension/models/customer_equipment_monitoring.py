@@ -67,14 +67,18 @@ class CustomerEquipment(models.Model):
             order = equipment._open_alarm_service_order(
                 vals["event_date"], vals["code"]
             )
-        logged = Event.create(
-            {**vals, "equipment_id": equipment.id, "service_order_id": order.id}
-        )
+        logged = Event.create(equipment._prepare_monitor_event_vals(vals, order))
         return {
             "event_id": logged.id,
             "service_order_id": order.id or False,
             "created": True,
         }
+
+    def _prepare_monitor_event_vals(self, vals, order):
+        """Values of the event logged on the unit: the checked ``vals`` of the
+        report, and the service order it opened (or an empty recordset)."""
+        self.ensure_one()
+        return {**vals, "equipment_id": self.id, "service_order_id": order.id}
 
     @api.model
     def _api_find_by_serial(self, serial):

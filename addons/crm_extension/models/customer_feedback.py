@@ -5,6 +5,7 @@ from markupsafe import Markup
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 
+from ..tools.actions import records_action
 from .service_sla_mixin import PRIORITIES
 
 FEEDBACK_TYPES = [
@@ -299,8 +300,11 @@ class CustomerFeedback(models.Model):
 
     def action_create_ticket(self):
         """Create the helpdesk ticket of each feedback, or reuse the linked one."""
-        for feedback in self.filtered(lambda f: not f.ticket_id):
-            ticket = self.env["helpdesk.ticket"].create(feedback._prepare_ticket_vals())
+        todo = self.filtered(lambda f: not f.ticket_id)
+        tickets = self.env["helpdesk.ticket"].create(
+            [feedback._prepare_ticket_vals() for feedback in todo]
+        )
+        for feedback, ticket in zip(todo, tickets, strict=True):
             feedback.ticket_id = ticket
             feedback.message_post(
                 body=Markup(self.env._("Ticket %s created from this feedback."))
@@ -309,12 +313,7 @@ class CustomerFeedback(models.Model):
             if feedback.state == "new":
                 feedback.state = "in_progress"
         if len(self) == 1:
-            return {
-                "type": "ir.actions.act_window",
-                "res_model": "helpdesk.ticket",
-                "res_id": self.ticket_id.id,
-                "view_mode": "form",
-            }
+            return records_action(self.env, self.ticket_id)
         return True
 
     def _prepare_return_defaults(self):

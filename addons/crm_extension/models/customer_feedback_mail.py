@@ -26,16 +26,22 @@ class CustomerFeedback(models.Model):
             raise ValidationError(
                 self.env._("Feedback by email needs a sender address.")
             )
+        defaults = self._prepare_mail_feedback_vals(msg_dict, partner)
+        defaults.update(custom_values or {})
+        return super().message_new(msg_dict, custom_values=defaults)
+
+    @api.model
+    def _prepare_mail_feedback_vals(self, msg_dict, partner):
+        """Values of the feedback made from the email ``msg_dict`` of
+        ``partner``."""
         body = tools.html2plaintext(msg_dict.get("body") or "")
-        defaults = {
+        return {
             "name": (msg_dict.get("subject") or self.env._("No subject"))[:NAME_MAX],
             "description": body[:DESCRIPTION_MAX],
             "partner_id": partner.id,
             "channel": "email",
             "user_id": False,
         }
-        defaults.update(custom_values or {})
-        return super().message_new(msg_dict, custom_values=defaults)
 
     @api.model
     def _find_or_create_partner(self, email_from):
@@ -45,9 +51,15 @@ class CustomerFeedback(models.Model):
         )
         if partner:
             return partner
-        name, _email = tools.parse_contact_from_email(email_from)
         return (
             self.env["res.partner"]
             .sudo()
-            .create({"name": name or email, "email": email})
+            .create(self._prepare_sender_partner_vals(email_from))
         )
+
+    @api.model
+    def _prepare_sender_partner_vals(self, email_from):
+        """Values of the partner of an unknown sender ``email_from``."""
+        email = tools.email_normalize(email_from)
+        name, _email = tools.parse_contact_from_email(email_from)
+        return {"name": name or email, "email": email}

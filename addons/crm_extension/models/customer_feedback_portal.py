@@ -23,18 +23,10 @@ class CustomerFeedback(models.Model):
         It is filed under the *Website visitors (unverified)* partner, never
         under an existing customer that merely has the same email: anyone can
         type any address. A note tells the agent which customer it may be."""
-        visitor = self.env.ref("crm_extension.partner_web_visitor")
         feedback = self.create(
-            {
-                "name": name,
-                "description": description,
-                "feedback_type": feedback_type,
-                "partner_id": visitor.id,
-                "contact_name": contact_name,
-                "email_from": tools.email_normalize(email),
-                "channel": "portal",
-                "user_id": False,
-            }
+            self._prepare_public_form_vals(
+                contact_name, email, name, description, feedback_type
+            )
         )
         known = self.env["res.partner"].search(
             [("email_normalized", "=", tools.email_normalize(email))], limit=1
@@ -50,3 +42,20 @@ class CustomerFeedback(models.Model):
                 subtype_xmlid="mail.mt_note",
             )
         return feedback
+
+    @api.model
+    def _prepare_public_form_vals(
+        self, contact_name, email, name, description, feedback_type
+    ):
+        """Values of the feedback a visitor sends with the public form."""
+        visitor = self.env.ref("crm_extension.partner_web_visitor")
+        return {
+            "name": name,
+            "description": description,
+            "feedback_type": feedback_type,
+            "partner_id": visitor.id,
+            "contact_name": contact_name,
+            "email_from": tools.email_normalize(email),
+            "channel": "portal",
+            "user_id": False,
+        }

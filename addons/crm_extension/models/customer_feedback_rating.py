@@ -13,6 +13,23 @@ class CustomerFeedback(models.Model):
     @api.model
     def _create_rating_follow_up(self, rating, partner, user, origin, values=None):
         """The complaint that closes the loop on a low rating of ``origin``."""
+        feedback = self.sudo().create(
+            {
+                **self._prepare_rating_follow_up_vals(rating, partner, user, origin),
+                **(values or {}),
+            }
+        )
+        if user:
+            feedback.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=user.id,
+                summary=self.env._("Call back the customer about a low rating"),
+            )
+        return feedback
+
+    @api.model
+    def _prepare_rating_follow_up_vals(self, rating, partner, user, origin):
+        """Values of the follow-up complaint of ``rating`` on ``origin``."""
         nps = (
             self.env._("NPS answer: %s/10.", rating.nps_score)
             if rating.nps_answered
@@ -25,23 +42,13 @@ class CustomerFeedback(models.Model):
             nps=nps,
             comment=rating.feedback or "-",
         )
-        feedback = self.sudo().create(
-            {
-                "name": self.env._("Low rating: %s", origin.display_name)[:NAME_MAX],
-                "description": description,
-                "partner_id": partner.id,
-                "feedback_type": "complaint",
-                "channel": "survey",
-                "priority": "2",
-                "user_id": user.id,
-                "company_id": origin.company_id.id or self.env.company.id,
-                **(values or {}),
-            }
-        )
-        if user:
-            feedback.activity_schedule(
-                "mail.mail_activity_data_todo",
-                user_id=user.id,
-                summary=self.env._("Call back the customer about a low rating"),
-            )
-        return feedback
+        return {
+            "name": self.env._("Low rating: %s", origin.display_name)[:NAME_MAX],
+            "description": description,
+            "partner_id": partner.id,
+            "feedback_type": "complaint",
+            "channel": "survey",
+            "priority": "2",
+            "user_id": user.id,
+            "company_id": origin.company_id.id or self.env.company.id,
+        }

@@ -4,6 +4,8 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+from ..tools.actions import list_action
+
 
 class ResPartner(models.Model):
     """Customer 360: value, loyalty and risk figures on the commercial partner.
@@ -324,33 +326,27 @@ class ResPartner(models.Model):
 
     def action_view_equipment(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "crm_extension.action_customer_equipment"
+        return list_action(
+            self.env,
+            "crm_extension.action_customer_equipment",
+            [("commercial_partner_id", "=", self.commercial_partner_id.id)],
+            {"partner_id": self.commercial_partner_id.id},
         )
-        action["domain"] = [
-            ("commercial_partner_id", "=", self.commercial_partner_id.id)
-        ]
-        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
-        return action
 
     def action_view_service_orders(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "crm_extension.action_service_order"
+        return list_action(
+            self.env,
+            "crm_extension.action_service_order",
+            [("commercial_partner_id", "=", self.commercial_partner_id.id)],
+            {"partner_id": self.id},
         )
-        action["domain"] = [
-            ("commercial_partner_id", "=", self.commercial_partner_id.id)
-        ]
-        action["context"] = {"default_partner_id": self.id}
-        return action
 
     def action_view_feedback(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "crm_extension.action_customer_feedback"
+        return list_action(
+            self.env,
+            "crm_extension.action_customer_feedback",
+            [("commercial_partner_id", "=", self.commercial_partner_id.id)],
+            {"partner_id": self.id},
         )
-        action["domain"] = [
-            ("commercial_partner_id", "=", self.commercial_partner_id.id)
-        ]
-        action["context"] = {"default_partner_id": self.id}
-        return action
