@@ -26,6 +26,8 @@ from . import service_return
 from . import service_return_outcome
 from . import service_return_line
 from . import customer_equipment
+from . import customer_equipment_maintenance
+from . import customer_equipment_monitoring
 from . import customer_equipment_event
 from . import stock_move
 from . import product_template
@@ -34,6 +36,10 @@ from . import service_solution
 from . import service_solution_search
 from . import service_solution_vote
 from . import customer_feedback
+from . import customer_feedback_api
+from . import customer_feedback_mail
+from . import customer_feedback_portal
+from . import customer_feedback_rating
 from . import crm_ext_rate_limit
 from . import account_move
 from . import helpdesk_ticket
@@ -44,6 +50,10 @@ from . import res_config_settings
 from . import sale_product_association
 from . import crm_lead
 from . import res_partner
+from . import res_partner_aggregation
+from . import res_partner_segmentation
+from . import res_partner_cross_sell
+from . import res_partner_customer_360
 from . import resource_calendar_leaves
 from . import sale_order
 from . import crm_ext_demo

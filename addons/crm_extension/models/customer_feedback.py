@@ -1,11 +1,11 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from collections import defaultdict
 
 from markupsafe import Markup
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 
+from ..tools.actions import records_action
 from .service_sla_mixin import PRIORITIES
 
 FEEDBACK_TYPES = [
@@ -38,7 +38,11 @@ DESCRIPTION_MAX = 20000
 
 
 class CustomerFeedback(models.Model):
-    """One case of customer feedback, whatever the channel.
+    """One case of customer feedback, whatever the channel: the register, its
+    states and its service levels. Feedback arrives by mail
+    (``customer_feedback_mail.py``), the portal (``customer_feedback_portal.py``),
+    low ratings (``customer_feedback_rating.py``) and the API
+    (``customer_feedback_api.py``).
 
     Integrators send feedback with ``api_submit(vals_list)``: a row whose
     ``external_ref`` already exists in the company updates that record, so a
@@ -134,15 +138,6 @@ class CustomerFeedback(models.Model):
     ]
 
     # ------------------------------------------------------------------
-    # Compute
-    # ------------------------------------------------------------------
-    def _compute_access_url(self):
-        res = super()._compute_access_url()
-        for feedback in self:
-            feedback.access_url = f"/my/feedback/{feedback.id}"
-        return res
-
-    # ------------------------------------------------------------------
     # Constraints
     # ------------------------------------------------------------------
     @api.constrains("name", "description", "external_ref")
@@ -220,35 +215,6 @@ class CustomerFeedback(models.Model):
             self._sla_track_changes(before)
         return res
 
-    def _check_external_refs_free(self, vals_list):
-        """Refuse an external_ref that another feedback of the company has,
-        with a message, before the database constraint would."""
-        default_company = self.env.company.id
-        wanted = {
-            (vals.get("company_id") or default_company, vals["external_ref"])
-            for vals in vals_list
-            if vals.get("external_ref")
-        }
-        if not wanted:
-            return
-        taken = self.sudo().search(
-            [
-                ("external_ref", "in", [ref for _company, ref in wanted]),
-                ("company_id", "in", [company for company, _ref in wanted]),
-                ("id", "not in", self.ids),
-            ]
-        )
-        for feedback in taken:
-            if (feedback.company_id.id, feedback.external_ref) in wanted:
-                # the caller's own reference; the other feedback is not named
-                raise ValidationError(
-                    self.env._(
-                        "External reference '%s' is already used by another "
-                        "feedback of this company.",
-                        feedback.external_ref,
-                    )
-                )
-
     # ------------------------------------------------------------------
     # Solutions (service.solution.mixin)
     # ------------------------------------------------------------------
@@ -258,11 +224,6 @@ class CustomerFeedback(models.Model):
     def _solution_resolution_html(self):
         self.ensure_one()
         return tools.plaintext2html(self.resolution) if self.resolution else False
-
-    def _message_post_after_hook(self, message, msg_vals):
-        res = super()._message_post_after_hook(message, msg_vals)
-        self._sla_register_response(message)
-        return res
 
     # ------------------------------------------------------------------
     # Service levels (service.sla.mixin)
@@ -282,6 +243,11 @@ class CustomerFeedback(models.Model):
     @api.model
     def _sla_open_domain(self):
         return [("state", "in", OPEN_STATES)]
+
+    def _message_post_after_hook(self, message, msg_vals):
+        res = super()._message_post_after_hook(message, msg_vals)
+        self._sla_register_response(message)
+        return res
 
     # ------------------------------------------------------------------
     # Actions
@@ -334,8 +300,11 @@ class CustomerFeedback(models.Model):
 
     def action_create_ticket(self):
         """Create the helpdesk ticket of each feedback, or reuse the linked one."""
-        for feedback in self.filtered(lambda f: not f.ticket_id):
-            ticket = self.env["helpdesk.ticket"].create(feedback._prepare_ticket_vals())
+        todo = self.filtered(lambda f: not f.ticket_id)
+        tickets = self.env["helpdesk.ticket"].create(
+            [feedback._prepare_ticket_vals() for feedback in todo]
+        )
+        for feedback, ticket in zip(todo, tickets, strict=True):
             feedback.ticket_id = ticket
             feedback.message_post(
                 body=Markup(self.env._("Ticket %s created from this feedback."))
@@ -344,12 +313,7 @@ class CustomerFeedback(models.Model):
             if feedback.state == "new":
                 feedback.state = "in_progress"
         if len(self) == 1:
-            return {
-                "type": "ir.actions.act_window",
-                "res_model": "helpdesk.ticket",
-                "res_id": self.ticket_id.id,
-                "view_mode": "form",
-            }
+            return records_action(self.env, self.ticket_id)
         return True
 
     def _prepare_return_defaults(self):
@@ -409,318 +373,3 @@ class CustomerFeedback(models.Model):
                     stage=ticket.stage_id.name,
                 )
             record.write(vals)
-
-    @api.model
-    def _create_from_public_form(
-        self, contact_name, email, name, description, feedback_type
-    ):
-        """Feedback from the public form, for an unverified visitor.
-
-        It is filed under the *Website visitors (unverified)* partner, never
-        under an existing customer that merely has the same email: anyone can
-        type any address. A note tells the agent which customer it may be."""
-        visitor = self.env.ref("crm_extension.partner_web_visitor")
-        feedback = self.create(
-            {
-                "name": name,
-                "description": description,
-                "feedback_type": feedback_type,
-                "partner_id": visitor.id,
-                "contact_name": contact_name,
-                "email_from": tools.email_normalize(email),
-                "channel": "portal",
-                "user_id": False,
-            }
-        )
-        known = self.env["res.partner"].search(
-            [("email_normalized", "=", tools.email_normalize(email))], limit=1
-        )
-        if known:
-            feedback.message_post(
-                body=self.env._(
-                    "Submitted without logging in. The email matches %s: check "
-                    "with the customer before linking the feedback to them.",
-                    known.display_name,
-                ),
-                message_type="comment",
-                subtype_xmlid="mail.mt_note",
-            )
-        return feedback
-
-    @api.model
-    def _create_rating_follow_up(self, rating, partner, user, origin, values=None):
-        """The complaint that closes the loop on a low rating of ``origin``."""
-        nps = (
-            self.env._("NPS answer: %s/10.", rating.nps_score)
-            if rating.nps_answered
-            else ""
-        )
-        description = self.env._(
-            "The customer rated %(origin)s %(rating)s/5. %(nps)s\nComment: %(comment)s",
-            origin=origin.display_name,
-            rating=int(rating.rating),
-            nps=nps,
-            comment=rating.feedback or "-",
-        )
-        feedback = self.sudo().create(
-            {
-                "name": self.env._("Low rating: %s", origin.display_name)[:NAME_MAX],
-                "description": description,
-                "partner_id": partner.id,
-                "feedback_type": "complaint",
-                "channel": "survey",
-                "priority": "2",
-                "user_id": user.id,
-                "company_id": origin.company_id.id or self.env.company.id,
-                **(values or {}),
-            }
-        )
-        if user:
-            feedback.activity_schedule(
-                "mail.mail_activity_data_todo",
-                user_id=user.id,
-                summary=self.env._("Call back the customer about a low rating"),
-            )
-        return feedback
-
-    # ------------------------------------------------------------------
-    # Integration API
-    # ------------------------------------------------------------------
-    @api.model
-    def api_submit(self, vals_list):
-        """Create or update feedback from an external system; idempotent.
-
-        ``vals_list`` is a list of dicts of the public fields (name,
-        description, partner_id, feedback_type, channel, priority, product_id,
-        sale_order_id, external_ref...). A row whose ``external_ref`` exists in
-        the company updates that record (state and ownership untouched);
-        others are created with ``channel`` 'api' unless given. Returns the
-        ids in input order. Any invalid row raises a ValidationError that
-        names the row (1-based) and the field, and nothing is written.
-        """
-        if not isinstance(vals_list, list) or not all(
-            isinstance(vals, dict) for vals in vals_list
-        ):
-            raise ValidationError(
-                self.env._("api_submit takes a list of dictionaries, one per row.")
-            )
-        if len(vals_list) > self._api_max_rows():
-            raise ValidationError(
-                self.env._(
-                    "api_submit takes at most %(max)s rows per call, got %(count)s.",
-                    max=self._api_max_rows(),
-                    count=len(vals_list),
-                )
-            )
-        allowed = self._api_fields()
-        rows = [
-            self._api_check_keys(row, vals, allowed)
-            for row, vals in enumerate(vals_list, 1)
-        ]
-        self._validate_values_batch(
-            rows, [self.env._("Row %s, ", row) for row in range(1, len(rows) + 1)]
-        )
-        refs = [vals["external_ref"] for vals in rows if vals.get("external_ref")]
-        existing = {
-            rec.external_ref: rec
-            for rec in self.search(
-                [("external_ref", "in", refs), ("company_id", "=", self.env.company.id)]
-            )
-        }
-        # The first row of a new key creates it; later rows of the same key
-        # (and rows of known keys) update.
-        creates, updates, first_row = [], [], {}
-        for row, vals in enumerate(rows, start=1):
-            ref = vals.get("external_ref")
-            if ref in existing or (ref and ref in first_row):
-                updates.append((row, ref, vals))
-            else:
-                if ref:
-                    first_row[ref] = row
-                creates.append((row, {"channel": "api", **vals}))
-        try:
-            with self.env.cr.savepoint():
-                created = self.create([vals for _row, vals in creates])
-                by_row = dict(
-                    zip((row for row, _vals in creates), created, strict=True)
-                )
-                for ref, row in first_row.items():
-                    existing[ref] = by_row[row]
-                for row, ref, vals in updates:
-                    by_row[row] = existing[ref]
-                    existing[ref].write(vals)
-                self.env.flush_all()
-        except (ValidationError, UserError) as error:
-            raise self._api_locate_error(creates, updates, existing, error) from error
-        return [by_row[row].id for row in range(1, len(rows) + 1)]
-
-    def _api_locate_error(self, creates, updates, existing, error):
-        """The batch failed: replay row by row (rolled back) to name the row."""
-        for row, vals in creates + [(row, vals) for row, _ref, vals in updates]:
-            try:
-                with self.env.cr.savepoint(flush=False) as savepoint:
-                    ref = vals.get("external_ref")
-                    if ref in existing and existing[ref].exists():
-                        existing[ref].write(vals)
-                    else:
-                        self.create(vals)
-                    self.env.flush_all()
-                    savepoint.rollback()
-            except (ValidationError, UserError) as row_error:
-                self.env.invalidate_all()
-                return ValidationError(
-                    self.env._(
-                        "Row %(row)s: %(message)s", row=row, message=row_error.args[0]
-                    )
-                )
-        self.env.invalidate_all()
-        return ValidationError(error.args[0])
-
-    @api.model
-    def _api_check_keys(self, row, vals, allowed):
-        unknown = sorted(set(vals) - allowed)
-        if unknown:
-            raise ValidationError(
-                self.env._(
-                    "Row %(row)s: unknown field(s) %(fields)s.",
-                    row=row,
-                    fields=", ".join(unknown),
-                )
-            )
-        return dict(vals)
-
-    @api.model
-    def _api_max_rows(self):
-        return 1000
-
-    @api.model
-    def _api_fields(self):
-        return {
-            "name",
-            "description",
-            "partner_id",
-            "feedback_type",
-            "channel",
-            "priority",
-            "product_id",
-            "sale_order_id",
-            "external_ref",
-            "category_id",
-            "team_id",
-        }
-
-    @api.model
-    def _validate_values(self, vals, prefix=""):
-        self._validate_values_batch([vals], [prefix])
-
-    @api.model
-    def _validate_values_batch(self, vals_list, prefixes=None):
-        """Clear errors for values the ORM would reject with a bare ValueError
-        or a database error: unknown selection keys, ids that do not exist,
-        wrong types. Ids are checked with one query per related model."""
-        prefixes = prefixes or [""] * len(vals_list)
-        wanted = defaultdict(set)
-        for vals, prefix in zip(vals_list, prefixes, strict=True):
-            for field_name, value in vals.items():
-                field = self._fields.get(field_name)
-                if field is None or value in (False, None):
-                    continue
-                if field.type == "selection":
-                    valid = dict(field._description_selection(self.env))
-                    if value not in valid:
-                        raise ValidationError(
-                            self.env._(
-                                "%(prefix)sfield %(field)s: '%(value)s' is not one of "
-                                "%(valid)s.",
-                                prefix=prefix,
-                                field=field_name,
-                                value=value,
-                                valid=", ".join(valid),
-                            )
-                        )
-                elif field.type == "many2one":
-                    if not isinstance(value, int) or isinstance(value, bool):
-                        raise ValidationError(
-                            self.env._(
-                                "%(prefix)sfield %(field)s: expected a record id, "
-                                "got %(value)r.",
-                                prefix=prefix,
-                                field=field_name,
-                                value=value,
-                            )
-                        )
-                    wanted[field_name].add(value)
-                elif field.type in ("char", "text") and not isinstance(value, str):
-                    raise ValidationError(
-                        self.env._(
-                            "%(prefix)sfield %(field)s: expected text, got %(value)r.",
-                            prefix=prefix,
-                            field=field_name,
-                            value=value,
-                        )
-                    )
-        for field_name, ids in wanted.items():
-            comodel = self.env[self._fields[field_name].comodel_name]
-            # searched with the caller's rights: a record they may not read
-            # is reported like one that does not exist
-            found = comodel.with_context(active_test=False).search(
-                [("id", "in", list(ids))]
-            )
-            missing = ids - set(found.ids)
-            if not missing:
-                continue
-            for vals, prefix in zip(vals_list, prefixes, strict=True):
-                if vals.get(field_name) in missing:
-                    raise ValidationError(
-                        self.env._(
-                            "%(prefix)sfield %(field)s: no %(model)s with id %(id)s.",
-                            prefix=prefix,
-                            field=field_name,
-                            model=comodel._description,
-                            id=vals[field_name],
-                        )
-                    )
-
-    # ------------------------------------------------------------------
-    # Mail gateway
-    # ------------------------------------------------------------------
-    @api.model
-    def message_new(self, msg_dict, custom_values=None):
-        """Feedback from an email to the alias, linked to the sender's partner.
-
-        The partner is found by normalised email and created when unknown;
-        ``_mail_find_partner_from_emails`` never creates a second partner for
-        an address it already knows."""
-        email = tools.email_normalize(msg_dict.get("email_from") or "")
-        partner = self.env["res.partner"].browse(msg_dict.get("author_id"))
-        if not partner and email:
-            partner = self._find_or_create_partner(msg_dict.get("email_from"))
-        if not partner:
-            raise ValidationError(
-                self.env._("Feedback by email needs a sender address.")
-            )
-        body = tools.html2plaintext(msg_dict.get("body") or "")
-        defaults = {
-            "name": (msg_dict.get("subject") or self.env._("No subject"))[:NAME_MAX],
-            "description": body[:DESCRIPTION_MAX],
-            "partner_id": partner.id,
-            "channel": "email",
-            "user_id": False,
-        }
-        defaults.update(custom_values or {})
-        return super().message_new(msg_dict, custom_values=defaults)
-
-    @api.model
-    def _find_or_create_partner(self, email_from):
-        email = tools.email_normalize(email_from)
-        partner = self.env["res.partner"].search(
-            [("email_normalized", "=", email)], limit=1, order="id"
-        )
-        if partner:
-            return partner
-        name, _email = tools.parse_contact_from_email(email_from)
-        return (
-            self.env["res.partner"]
-            .sudo()
-            .create({"name": name or email, "email": email})
-        )

@@ -1,6 +1,8 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import api, fields, models, tools
 
+from ..tools.actions import list_action, records_action
+
 
 class HelpdeskTicket(models.Model):
     _name = "helpdesk.ticket"
@@ -67,31 +69,29 @@ class HelpdeskTicket(models.Model):
     def action_create_service_order(self):
         """A service order prefilled from the ticket, opened in a form."""
         self.ensure_one()
-        order = self.env["service.order"].create(
-            {
-                "partner_id": (self.partner_id or self.commercial_partner_id).id,
-                "ticket_id": self.id,
-                "feedback_id": self.feedback_id.id,
-                "priority": self.priority,
-                "description": tools.html2plaintext(self.description or ""),
-                "company_id": self.company_id.id,
-            }
-        )
+        order = self.env["service.order"].create(self._prepare_service_order_vals())
+        return records_action(self.env, order)
+
+    def _prepare_service_order_vals(self):
+        """Values of the service order made from the ticket."""
+        self.ensure_one()
         return {
-            "type": "ir.actions.act_window",
-            "res_model": "service.order",
-            "res_id": order.id,
-            "view_mode": "form",
+            "partner_id": (self.partner_id or self.commercial_partner_id).id,
+            "ticket_id": self.id,
+            "feedback_id": self.feedback_id.id,
+            "priority": self.priority,
+            "description": tools.html2plaintext(self.description or ""),
+            "company_id": self.company_id.id,
         }
 
     def action_view_service_orders(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "crm_extension.action_service_order"
+        return list_action(
+            self.env,
+            "crm_extension.action_service_order",
+            [("ticket_id", "=", self.id)],
+            {"ticket_id": self.id},
         )
-        action["domain"] = [("ticket_id", "=", self.id)]
-        action["context"] = {"default_ticket_id": self.id}
-        return action
 
     def write(self, vals):
         before = self._sla_snapshot() if "stage_id" in vals else None
@@ -202,12 +202,9 @@ class HelpdeskTicket(models.Model):
 
     def action_view_feedback(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "crm_extension.action_customer_feedback"
+        return list_action(
+            self.env,
+            "crm_extension.action_customer_feedback",
+            [("ticket_id", "=", self.id)],
+            {"ticket_id": self.id, "partner_id": self.partner_id.id},
         )
-        action["domain"] = [("ticket_id", "=", self.id)]
-        action["context"] = {
-            "default_ticket_id": self.id,
-            "default_partner_id": self.partner_id.id,
-        }
-        return action

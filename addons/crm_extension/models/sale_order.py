@@ -2,6 +2,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools.actions import list_action
+
 
 class SaleOrder(models.Model):
     _name = "sale.order"
@@ -107,41 +109,44 @@ class SaleOrder(models.Model):
             .sale_line_id.ids
         )
         vals_list = [
-            {
-                "partner_id": line.order_id.partner_id.id,
-                "site_partner_id": line.order_id.partner_shipping_id.id,
-                "sale_order_id": line.order_id.id,
-                "sale_line_id": line.id,
-                "service_type": line.product_id.service_order_type or "installation",
-                "required_skill_ids": [(6, 0, line.product_id.service_skill_ids.ids)],
-                "description": line.name,
-                "company_id": line.order_id.company_id.id,
-            }
+            line.order_id._prepare_service_order_vals(line)
             for line in lines
             if line.id not in done
         ]
         return ServiceOrder.browse(ServiceOrder.sudo().create(vals_list).ids)
 
+    def _prepare_service_order_vals(self, line):
+        """Values of the service order of ``line``, a confirmed line of this
+        order for a product marked 'Creates a Service Order'."""
+        self.ensure_one()
+        return {
+            "partner_id": self.partner_id.id,
+            "site_partner_id": self.partner_shipping_id.id,
+            "sale_order_id": self.id,
+            "sale_line_id": line.id,
+            "service_type": line.product_id.service_order_type or "installation",
+            "required_skill_ids": [(6, 0, line.product_id.service_skill_ids.ids)],
+            "description": line.name,
+            "company_id": self.company_id.id,
+        }
+
     def action_view_service_orders(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "crm_extension.action_service_order"
+        return list_action(
+            self.env,
+            "crm_extension.action_service_order",
+            [("sale_order_id", "=", self.id)],
+            {"sale_order_id": self.id, "partner_id": self.partner_id.id},
         )
-        action["domain"] = [("sale_order_id", "=", self.id)]
-        action["context"] = {
-            "default_sale_order_id": self.id,
-            "default_partner_id": self.partner_id.id,
-        }
-        return action
 
     def action_view_feedback(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "crm_extension.action_customer_feedback"
+        return list_action(
+            self.env,
+            "crm_extension.action_customer_feedback",
+            [("sale_order_id", "=", self.id)],
+            **self._prepare_feedback_context(),
         )
-        action["domain"] = [("sale_order_id", "=", self.id)]
-        action["context"] = self._prepare_feedback_context()
-        return action
 
     def action_report_problem(self):
         """'Report a problem' on a confirmed order: a complaint prefilled with it."""

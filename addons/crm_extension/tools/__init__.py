@@ -1,2 +1,3 @@
 from . import actions
+from . import customer_scoring
 from . import working_time
