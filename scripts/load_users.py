@@ -27,6 +27,13 @@ from scripts.load_common import (
 )
 
 
+def answered(resp):
+    """The server answered without an error status. Locust's response of a
+    request that got no answer (connection reset during a fault) raises its
+    error on ``resp.ok``: this never raises."""
+    return not getattr(resp, "error", None) and 0 < (resp.status_code or 0) < 400
+
+
 def quiet(func):
     """A task whose refused or failed call is already counted by Locust."""
 
@@ -192,12 +199,12 @@ class PortalCustomer(HttpUser):
             },
             name="portal: login",
         )
-        self.logged_in = resp.ok and "/web/login" not in resp.url
+        self.logged_in = answered(resp) and "/web/login" not in (resp.url or "")
         return self.logged_in
 
     def page(self, path, kind):
         with self.client.get(path, name=kind, catch_response=True) as resp:
-            if "/web/login" in (resp.url or "") and resp.ok:
+            if "/web/login" in (resp.url or "") and answered(resp):
                 self.logged_in = False  # session lost: log in again
                 resp.success()
             return resp
@@ -242,10 +249,10 @@ class PortalCustomer(HttpUser):
             name="portal: submit feedback",
             catch_response=True,
         ) as resp:
-            if resp.ok and re.search(r"/my/feedback/\d+", resp.url or ""):
+            if answered(resp) and re.search(r"/my/feedback/\d+", resp.url or ""):
                 LEDGER.add("portal_acked", [subject])
                 resp.success()
-            elif resp.ok:
+            elif answered(resp):
                 resp.failure("the form came back without the new feedback")
 
 
