@@ -55,14 +55,15 @@ class CustomerFeedback(models.Model):
     _description = "Customer Feedback"
     _check_company_auto = True
     _inherit = [
+        "service.sla.mixin",
         "mail.thread",
         "mail.activity.mixin",
         "portal.mixin",
-        "service.sla.mixin",
         "service.return.source",
         "service.solution.mixin",
     ]
     _sla_kind = "feedback"
+    _sla_state_fields = ("state",)
     _return_source_field = "feedback_id"
     _order = "priority desc, create_date desc, id desc"
     _mail_post_access = "read"
@@ -209,11 +210,7 @@ class CustomerFeedback(models.Model):
                 self.filtered(
                     lambda f, c=company: f.company_id == c
                 )._check_external_refs_free([{**vals, "company_id": company.id}])
-        before = self._sla_snapshot() if "state" in vals else None
-        res = super().write(vals)
-        if before is not None:
-            self._sla_track_changes(before)
-        return res
+        return super().write(vals)
 
     # ------------------------------------------------------------------
     # Solutions (service.solution.mixin)
@@ -243,11 +240,6 @@ class CustomerFeedback(models.Model):
     @api.model
     def _sla_open_domain(self):
         return [("state", "in", OPEN_STATES)]
-
-    def _message_post_after_hook(self, message, msg_vals):
-        res = super()._message_post_after_hook(message, msg_vals)
-        self._sla_register_response(message)
-        return res
 
     # ------------------------------------------------------------------
     # Actions

@@ -14,6 +14,7 @@ class HelpdeskTicket(models.Model):
     ]
     _return_source_field = "ticket_id"
     _sla_kind = "ticket"
+    _sla_state_fields = ("stage_id",)
 
     # The customer figures and the partner's ticket lists read tickets by
     # customer (res.partner): without these, each one scans the whole table.
@@ -94,19 +95,11 @@ class HelpdeskTicket(models.Model):
         )
 
     def write(self, vals):
-        before = self._sla_snapshot() if "stage_id" in vals else None
         res = super().write(vals)
-        if before is not None:
-            self._sla_track_changes(before)
         if vals.get("stage_id"):
             closed = self.filtered("stage_id.closed")
             if closed:
                 closed._resolve_feedback()
-        return res
-
-    def _message_post_after_hook(self, message, msg_vals):
-        res = super()._message_post_after_hook(message, msg_vals)
-        self._sla_register_response(message)
         return res
 
     # ------------------------------------------------------------------

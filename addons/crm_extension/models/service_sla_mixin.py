@@ -36,7 +36,11 @@ class ServiceSlaMixin(models.AbstractModel):
     """Service levels and escalation for any record with a team, a customer
     and a priority (helpdesk tickets, customer feedback).
 
-    A model using it inherits it beside ``mail.thread`` and provides:
+    A model using it lists it before ``mail.thread`` in its ``_inherit``
+    (the mixin extends ``mail.thread``'s ``write`` and
+    ``_message_post_after_hook``: a first reply is the response, a change of
+    the fields of ``_sla_state_fields`` pauses, resumes or ends the clock)
+    and provides:
 
     - ``_sla_kind``: 'ticket' or 'feedback' (which policies apply);
     - the fields ``company_id``, ``team_id`` (helpdesk team), ``category_id``
@@ -45,9 +49,8 @@ class ServiceSlaMixin(models.AbstractModel):
     - ``_sla_is_closed()``, ``_sla_closed_date()``, ``_sla_is_paused()``,
       and ``_sla_state_depends()``, the fields these read;
     - ``_sla_open_domain()``: the records the cron evaluates;
-    - a call to ``_sla_register_response(message)`` from its
-      ``_message_post_after_hook``, and to ``_sla_track_changes`` around
-      ``write`` (see helpdesk.ticket).
+    - ``_sla_state_fields``: the fields whose change may pause, resume or
+      close the record (``stage_id`` of a ticket).
 
     Deadlines are planned in working hours of the policy's calendar, with its
     leaves and public holidays, from the creation date; time spent paused is
@@ -56,8 +59,10 @@ class ServiceSlaMixin(models.AbstractModel):
     """
 
     _name = "service.sla.mixin"
+    _inherit = ["mail.thread"]
     _description = "Service Level Tracking"
     _sla_kind = "ticket"
+    _sla_state_fields = ()
 
     sla_policy_id = fields.Many2one(
         "service.sla.policy",
@@ -115,7 +120,18 @@ class ServiceSlaMixin(models.AbstractModel):
 
     def write(self, vals):
         self._sla_check_clock_write(vals)
-        return super().write(vals)
+        before = (
+            self._sla_snapshot() if set(self._sla_state_fields) & set(vals) else None
+        )
+        res = super().write(vals)
+        if before is not None:
+            self._sla_track_changes(before)
+        return res
+
+    def _message_post_after_hook(self, message, msg_vals):
+        res = super()._message_post_after_hook(message, msg_vals)
+        self._sla_register_response(message)
+        return res
 
     @api.model
     def _sla_check_clock_write(self, vals):
