@@ -2,15 +2,10 @@
 from odoo import http
 from odoo.exceptions import AccessError, MissingError, ValidationError
 from odoo.http import request
-from odoo.tools import email_normalize
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
-PORTAL_TYPES = ("complaint", "suggestion", "praise", "question")
-SUBJECT_MAX = 200
-DESCRIPTION_MAX = 5000
-NAME_MAX = 128
 RATE_LIMIT_SCOPE = "public_feedback"
 
 
@@ -102,13 +97,7 @@ class FeedbackPortal(CustomerPortal):
             **self._prepare_portal_layout_values(),
             "page_name": "feedback",
             "orders": orders,
-            "types": [
-                (key, label)
-                for key, label in request.env["customer.feedback"]
-                ._fields["feedback_type"]
-                ._description_selection(request.env)
-                if key in PORTAL_TYPES
-            ],
+            "types": request.env["customer.feedback"]._portal_feedback_types(),
             "error": error or {},
             "values": values or {},
         }
@@ -127,7 +116,7 @@ class FeedbackPortal(CustomerPortal):
         website=True,
     )
     def portal_feedback_submit(self, **post):
-        error = self._validate_feedback_post(post)
+        error = request.env["customer.feedback"]._portal_form_errors(post)
         order = request.env["sale.order"]
         if post.get("sale_order_id") and not error:
             # The visitor's own rights decide: another customer's order is
@@ -149,53 +138,12 @@ class FeedbackPortal(CustomerPortal):
                 "crm_extension.portal_feedback_new",
                 self._feedback_form_values(error, post),
             )
-        feedback = (
-            request.env["customer.feedback"]
-            .sudo()
-            .create(
-                {
-                    "name": post["name"].strip(),
-                    "description": (post.get("description") or "").strip(),
-                    "feedback_type": post["feedback_type"],
-                    "partner_id": request.env.user.partner_id.id,
-                    "sale_order_id": order.id,
-                    "product_id": order.order_line[:1].product_id.id,
-                    "channel": "portal",
-                    "user_id": False,
-                }
-            )
+        # every value was checked above, the order with the visitor's rights
+        Feedback = request.env["customer.feedback"].sudo()
+        feedback = Feedback.create(
+            Feedback._prepare_portal_vals(request.env.user.partner_id, order, post)
         )
         return request.redirect(feedback.get_portal_url())
-
-    def _validate_feedback_post(self, post, public=False):
-        env = request.env
-        error = {}
-        name = (post.get("name") or "").strip()
-        if not name:
-            error["name"] = env._("Give your feedback a subject.")
-        elif len(name) > SUBJECT_MAX:
-            error["name"] = env._(
-                "The subject is limited to %s characters.", SUBJECT_MAX
-            )
-        if len(post.get("description") or "") > DESCRIPTION_MAX:
-            error["description"] = env._(
-                "The description is limited to %s characters.", DESCRIPTION_MAX
-            )
-        if post.get("feedback_type") not in PORTAL_TYPES:
-            error["feedback_type"] = env._("Choose the kind of feedback.")
-        if post.get("sale_order_id") and not str(post["sale_order_id"]).isdigit():
-            error["sale_order_id"] = env._("Choose one of your orders.")
-        if public:
-            if not email_normalize(post.get("email") or ""):
-                error["email"] = env._("Enter a valid email address.")
-            contact = (post.get("contact_name") or "").strip()
-            if not contact:
-                error["contact_name"] = env._("Enter your name.")
-            elif len(contact) > NAME_MAX:
-                error["contact_name"] = env._(
-                    "The name is limited to %s characters.", NAME_MAX
-                )
-        return error
 
     # ------------------------------------------------------------------
     # Public form: anonymous visitors
@@ -238,7 +186,7 @@ class FeedbackPortal(CustomerPortal):
                     post,
                 ),
             )
-        error = self._validate_feedback_post(post, public=True)
+        error = request.env["customer.feedback"]._portal_form_errors(post, public=True)
         if error:
             return request.render(
                 "crm_extension.public_feedback_form",

@@ -2,7 +2,7 @@
 from werkzeug.exceptions import BadRequest, NotFound
 
 from odoo import http
-from odoo.exceptions import AccessError, MissingError
+from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
 
 from odoo.addons.helpdesk_mgmt.controllers.main import HelpdeskTicketController
@@ -36,11 +36,8 @@ class HelpdeskTicketCloseSecure(HelpdeskTicketController):
             )
         except (AccessError, MissingError) as error:
             raise NotFound() from error
-        stage = ticket_sudo.team_id._get_applicable_stages().filtered(
-            lambda s: s.id == stage_id and s.close_from_portal
-        )
-        if not stage:
-            raise BadRequest(request.env._("This stage cannot close the ticket."))
-        if not ticket_sudo.closed:
-            ticket_sudo.stage_id = stage
+        try:
+            ticket_sudo._close_from_portal(stage_id)
+        except UserError as error:
+            raise BadRequest(error.args[0]) from error
         return request.redirect(f"/my/ticket/{ticket_sudo.id}")

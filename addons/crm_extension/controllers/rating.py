@@ -2,6 +2,7 @@
 from werkzeug.exceptions import BadRequest
 
 from odoo import http
+from odoo.exceptions import ValidationError
 from odoo.http import request
 
 from odoo.addons.rating.controllers.main import Rating
@@ -24,10 +25,12 @@ class RatingNps(Rating):
                 score = int(nps)
             except ValueError as error:
                 raise BadRequest("nps must be a whole number from 0 to 10") from error
-            if not 0 <= score <= 10:
-                raise BadRequest("nps must be a whole number from 0 to 10")
             # The token is the access check; the rating is written with sudo
-            # only once it was found by its token.
+            # only once it was found by its token. The model refuses a score
+            # out of 0-10 (rating.rating._check_nps_score).
             rating_sudo, _record_sudo = self._get_rating_and_record(token)
-            rating_sudo.write({"nps_answered": True, "nps_score": score})
+            try:
+                rating_sudo.write({"nps_answered": True, "nps_score": score})
+            except ValidationError as error:
+                raise BadRequest(error.args[0]) from error
         return super().action_submit_rating(token, rate=rate, **kwargs)

@@ -2,7 +2,8 @@
 from odoo import http
 from odoo.http import request
 
-from .feedback_portal import SUBJECT_MAX, FeedbackPortal
+from ..models.customer_feedback_portal import SUBJECT_MAX
+from .feedback_portal import FeedbackPortal
 
 SUGGESTION_LIMIT = 5
 

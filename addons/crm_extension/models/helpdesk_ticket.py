@@ -1,5 +1,6 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import api, fields, models, tools
+from odoo.exceptions import UserError
 
 from ..tools.actions import list_action, records_action
 
@@ -124,6 +125,20 @@ class HelpdeskTicket(models.Model):
     @api.model
     def _sla_open_domain(self):
         return [("stage_id.closed", "=", False)]
+
+    def _close_from_portal(self, stage_id):
+        """The customer closes the ticket from the portal, in the stage
+        ``stage_id``: a closing stage of the ticket's team that allows it
+        (``close_from_portal``), else a UserError. A closed ticket stays as
+        it is."""
+        self.ensure_one()
+        stage = self.team_id._get_applicable_stages().filtered(
+            lambda s: s.id == stage_id and s.close_from_portal
+        )
+        if not stage:
+            raise UserError(self.env._("This stage cannot close the ticket."))
+        if not self.closed:
+            self.stage_id = stage
 
     def _resolve_feedback(self):
         """A ticket reached a closed stage: resolve the feedback behind it.
