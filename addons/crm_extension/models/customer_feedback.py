@@ -293,7 +293,7 @@ class CustomerFeedback(models.Model):
         self.write({"state": "cancelled"})
         return True
 
-    def action_reset(self):
+    def action_draft(self):
         self._check_transition(("cancelled",), self.env._("reopen"))
         self.write({"state": "new"})
         return True

@@ -380,7 +380,7 @@ class ServiceOrder(models.Model):
         self._write_state({"state": "cancelled"})
         return True
 
-    def action_reset_draft(self):
+    def action_draft(self):
         self._check_state(("cancelled",), self.env._("reset"))
         self._write_state({"state": "draft"})
         return True

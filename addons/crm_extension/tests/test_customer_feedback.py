@@ -35,7 +35,7 @@ class TestCustomerFeedback(ServiceCommon):
         self.assertEqual(feedback.state, "cancelled")
         with self.assertRaises(UserError):
             feedback.action_start()
-        feedback.action_reset()
+        feedback.action_draft()
         self.assertEqual(feedback.state, "new")
 
     def test_create_ticket_links_both_ways_and_is_reused(self):
