@@ -313,8 +313,13 @@ class CustomerFeedback(models.Model):
             if feedback.state == "new":
                 feedback.state = "in_progress"
         if len(self) == 1:
-            return records_action(self.env, self.ticket_id)
+            return self.action_view_ticket()
         return True
+
+    def action_view_ticket(self):
+        """Open the linked ticket; the Create Ticket button makes it."""
+        self.ensure_one()
+        return records_action(self.env, self.ticket_id)
 
     def _prepare_return_defaults(self):
         return {
@@ -323,10 +328,6 @@ class CustomerFeedback(models.Model):
             "sale_order_id": self.sale_order_id.id,
             "reason": self.name,
         }
-
-    def action_view_ticket(self):
-        self.ensure_one()
-        return self.action_create_ticket()
 
     # ------------------------------------------------------------------
     # Business

@@ -63,6 +63,16 @@ class TestCustomerFeedback(ServiceCommon):
             1,
         )
 
+    def test_view_ticket_only_opens_the_linked_ticket(self):
+        feedback = self._create_feedback()
+        feedback.action_view_ticket()
+        self.assertFalse(feedback.ticket_id)
+        self.assertEqual(feedback.state, "new")
+        action = feedback.action_create_ticket()
+        self.assertEqual(action["res_model"], "helpdesk.ticket")
+        self.assertEqual(action["res_id"], feedback.ticket_id.id)
+        self.assertEqual(feedback.action_view_ticket(), action)
+
     def test_urgent_complaint_creates_ticket_unless_disabled(self):
         urgent = self._create_feedback(priority="2")
         self.assertTrue(urgent.ticket_id)
