@@ -15,6 +15,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools.states import wrong_state
 from .service_sla_mixin import PRIORITIES
 
 ACTIVE_STATES = ("scheduled", "in_progress")
@@ -322,16 +323,16 @@ class ServiceOrder(models.Model):
     # ------------------------------------------------------------------
     # Actions: the state machine
     # ------------------------------------------------------------------
-    def _check_state(self, allowed, action):
-        bad = self.filtered(lambda o: o.state not in allowed)
+    def _check_state(self, allowed, action_label):
+        """Refuse ``action_label`` unless every order is in ``allowed``."""
+        bad, state = wrong_state(self, allowed)
         if bad:
-            states = dict(self._fields["state"]._description_selection(self.env))
             raise UserError(
                 self.env._(
                     "Cannot %(action)s %(order)s: it is %(state)s.",
-                    action=action,
-                    order=bad[0].name,
-                    state=states[bad[0].state],
+                    action=action_label,
+                    order=bad.name,
+                    state=state,
                 )
             )
 
