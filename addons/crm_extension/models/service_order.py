@@ -70,6 +70,7 @@ class ServiceOrder(models.Model):
         "rating.mixin",
         "mail.activity.mixin",
         "service.reference.mixin",
+        "service.site.mixin",
     ]
     _reference_sequence_code = "service.order"
     _order = "priority desc, scheduled_start, id desc"
@@ -88,14 +89,7 @@ class ServiceOrder(models.Model):
     commercial_partner_id = fields.Many2one(
         related="partner_id.commercial_partner_id", store=True, index=True
     )
-    site_partner_id = fields.Many2one(
-        "res.partner",
-        string="Service Address",
-        compute="_compute_site_partner_id",
-        store=True,
-        readonly=False,
-        check_company=True,
-    )
+    site_partner_id = fields.Many2one(string="Service Address")
     ticket_id = fields.Many2one(
         "helpdesk.ticket",
         index="btree_not_null",
@@ -229,12 +223,6 @@ class ServiceOrder(models.Model):
     # ------------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------------
-    @api.depends("partner_id")
-    def _compute_site_partner_id(self):
-        for order in self:
-            if not order.site_partner_id:
-                order.site_partner_id = order.partner_id
-
     @api.depends("equipment_id")
     def _compute_product_id(self):
         for order in self:
