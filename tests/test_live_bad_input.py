@@ -218,7 +218,7 @@ def cases(d):
         (fb, "action_close", [[d["new"]]], "Cannot close feedback"),
         (fb, "action_cancel", [[d["closed"]]], "Cannot cancel feedback"),
         (fb, "action_start", [[d["closed"]]], "Cannot start feedback"),
-        (fb, "action_reset", [[d["new"]]], "Cannot reopen feedback"),
+        (fb, "action_draft", [[d["new"]]], "Cannot reopen feedback"),
         (fb, "write", [[999999999], {"name": "Ghost"}], "does not exist"),
         # service.order
         (
@@ -248,7 +248,7 @@ def cases(d):
         (so, "action_schedule", [[d["order"]]], "Choose a technician and a start"),
         (so, "action_start", [[d["order"]]], "Cannot start"),
         (so, "action_done", [[d["order"]]], "Cannot finish"),
-        (so, "action_reset_draft", [[d["order"]]], "Cannot reset"),
+        (so, "action_draft", [[d["order"]]], "Cannot reset"),
         (
             so,
             "write",

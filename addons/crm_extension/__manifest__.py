@@ -3,7 +3,7 @@
     "name": "CRM Extension: After-Sales Service",
     "summary": "Customer feedback, service levels, dispatch, spare parts, "
     "installed base, returns and a 360-degree customer view",
-    "version": "18.0.1.8.0",
+    "version": "18.0.1.8.1",
     "category": "After-Sales",
     "license": "AGPL-3",
     "author": "crm_extension developers",
@@ -55,7 +55,7 @@
         "report/customer_satisfaction_report_views.xml",
         "report/service_parts_report_views.xml",
         "report/service_order_analysis_views.xml",
-        "report/service_technician_utilisation_views.xml",
+        "report/service_technician_utilisation_report_views.xml",
         "report/service_sla_report_views.xml",
         "views/service_solution_views.xml",
         "views/service_solution_tag_views.xml",

@@ -24,7 +24,7 @@ class CustomerEquipment(models.Model):
     _name = "customer.equipment"
     _description = "Customer Equipment"
     _check_company_auto = True
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "service.site.mixin"]
     _order = "partner_id, name, id"
 
     name = fields.Char(required=True, tracking=True)
@@ -38,14 +38,6 @@ class CustomerEquipment(models.Model):
     )
     commercial_partner_id = fields.Many2one(
         related="partner_id.commercial_partner_id", store=True, index=True
-    )
-    site_partner_id = fields.Many2one(
-        "res.partner",
-        string="Site",
-        compute="_compute_site_partner_id",
-        store=True,
-        readonly=False,
-        check_company=True,
     )
     product_id = fields.Many2one(
         "product.product", index="btree_not_null", check_company=True
@@ -120,12 +112,6 @@ class CustomerEquipment(models.Model):
     # ------------------------------------------------------------------
     # Compute
     # ------------------------------------------------------------------
-    @api.depends("partner_id")
-    def _compute_site_partner_id(self):
-        for equipment in self:
-            if not equipment.site_partner_id:
-                equipment.site_partner_id = equipment.partner_id
-
     @api.depends("lot_id")
     def _compute_serial(self):
         for equipment in self:

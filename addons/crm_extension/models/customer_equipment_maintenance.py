@@ -12,6 +12,8 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import format_date, split_every
 
+from ..tools.locks import lock_rows
+
 # breakdowns and replacement opportunities look back this far
 BREAKDOWN_WINDOW = relativedelta(months=12)
 
@@ -37,7 +39,7 @@ class CustomerEquipment(models.Model):
         # the units' rows are locked before the open orders are read: a run
         # overlapping this one waits, then fails and is retried, and the
         # retry finds the orders this run made
-        due._lock_events()
+        lock_rows(due)
         planned = {
             equipment.id
             for [equipment] in self.env["service.order"]._read_group(

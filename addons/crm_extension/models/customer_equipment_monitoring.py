@@ -9,6 +9,8 @@ from datetime import timedelta
 from odoo import api, models
 from odoo.exceptions import ValidationError
 
+from ..tools.locks import lock_rows
+
 
 class CustomerEquipment(models.Model):
     _inherit = "customer.equipment"
@@ -60,8 +62,8 @@ class CustomerEquipment(models.Model):
                 }
         # events of one unit are logged one after the other: a concurrent
         # report of the same unit, or of the same event, fails here and is
-        # retried by Odoo, seeing this one (see _lock_events)
-        equipment._lock_events()
+        # retried by Odoo, seeing this one (see lock_rows)
+        lock_rows(equipment)
         order = self.env["service.order"]
         if vals["event_type"] == "alarm":
             order = equipment._open_alarm_service_order(
@@ -114,21 +116,6 @@ class CustomerEquipment(models.Model):
                 )
             )
         return units
-
-    def _lock_events(self):
-        """Lock the units' rows until the transaction ends.
-
-        The rows are updated (not just selected FOR UPDATE): under Odoo's
-        REPEATABLE READ isolation a second report for the same unit at the
-        same time then fails with a serialization error instead of counting
-        alarms on a snapshot that misses the first one; Odoo retries the
-        request, and the retry sees the first event and its service order."""
-        if self:
-            self.env.cr.execute(
-                "UPDATE customer_equipment SET write_date = write_date WHERE id IN %s",
-                (tuple(self.ids),),
-                log_exceptions=False,  # a serialization error is retried
-            )
 
     def _open_alarm_service_order(self, event_date, code):
         """The repair order that an alarm at ``event_date`` opens: when the

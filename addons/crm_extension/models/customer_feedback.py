@@ -6,6 +6,7 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 
 from ..tools.actions import records_action
+from ..tools.states import wrong_state
 from .service_sla_mixin import PRIORITIES
 
 FEEDBACK_TYPES = [
@@ -244,26 +245,26 @@ class CustomerFeedback(models.Model):
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
-    def _check_transition(self, allowed_from, action_label):
-        bad = self.filtered(lambda f: f.state not in allowed_from)
+    def _check_state(self, allowed, action_label):
+        """Refuse ``action_label`` unless every feedback is in ``allowed``."""
+        bad, state = wrong_state(self, allowed)
         if bad:
-            states = dict(self._fields["state"]._description_selection(self.env))
             raise UserError(
                 self.env._(
                     "Cannot %(action)s feedback '%(name)s': it is %(state)s.",
                     action=action_label,
-                    name=bad[0].name,
-                    state=states[bad[0].state],
+                    name=bad.name,
+                    state=state,
                 )
             )
 
     def action_start(self):
-        self._check_transition(("new",), self.env._("start"))
+        self._check_state(("new",), self.env._("start"))
         self.write({"state": "in_progress"})
         return True
 
     def action_resolve(self):
-        self._check_transition(OPEN_STATES, self.env._("resolve"))
+        self._check_state(OPEN_STATES, self.env._("resolve"))
         missing = self.filtered(lambda f: not (f.resolution or "").strip())
         if missing:
             raise UserError(
@@ -276,17 +277,17 @@ class CustomerFeedback(models.Model):
         return True
 
     def action_close(self):
-        self._check_transition(("resolved",), self.env._("close"))
+        self._check_state(("resolved",), self.env._("close"))
         self.write({"state": "closed"})
         return True
 
     def action_cancel(self):
-        self._check_transition(OPEN_STATES, self.env._("cancel"))
+        self._check_state(OPEN_STATES, self.env._("cancel"))
         self.write({"state": "cancelled"})
         return True
 
-    def action_reset(self):
-        self._check_transition(("cancelled",), self.env._("reopen"))
+    def action_draft(self):
+        self._check_state(("cancelled",), self.env._("reopen"))
         self.write({"state": "new"})
         return True
 
@@ -305,8 +306,13 @@ class CustomerFeedback(models.Model):
             if feedback.state == "new":
                 feedback.state = "in_progress"
         if len(self) == 1:
-            return records_action(self.env, self.ticket_id)
+            return self.action_view_ticket()
         return True
+
+    def action_view_ticket(self):
+        """Open the linked ticket; the Create Ticket button makes it."""
+        self.ensure_one()
+        return records_action(self.env, self.ticket_id)
 
     def _prepare_return_defaults(self):
         return {
@@ -315,10 +321,6 @@ class CustomerFeedback(models.Model):
             "sale_order_id": self.sale_order_id.id,
             "reason": self.name,
         }
-
-    def action_view_ticket(self):
-        self.ensure_one()
-        return self.action_create_ticket()
 
     # ------------------------------------------------------------------
     # Business

@@ -15,6 +15,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools.states import wrong_state
 from .service_sla_mixin import PRIORITIES
 
 ACTIVE_STATES = ("scheduled", "in_progress")
@@ -69,6 +70,7 @@ class ServiceOrder(models.Model):
         "rating.mixin",
         "mail.activity.mixin",
         "service.reference.mixin",
+        "service.site.mixin",
     ]
     _reference_sequence_code = "service.order"
     _order = "priority desc, scheduled_start, id desc"
@@ -87,14 +89,7 @@ class ServiceOrder(models.Model):
     commercial_partner_id = fields.Many2one(
         related="partner_id.commercial_partner_id", store=True, index=True
     )
-    site_partner_id = fields.Many2one(
-        "res.partner",
-        string="Service Address",
-        compute="_compute_site_partner_id",
-        store=True,
-        readonly=False,
-        check_company=True,
-    )
+    site_partner_id = fields.Many2one(string="Service Address")
     ticket_id = fields.Many2one(
         "helpdesk.ticket",
         index="btree_not_null",
@@ -228,12 +223,6 @@ class ServiceOrder(models.Model):
     # ------------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------------
-    @api.depends("partner_id")
-    def _compute_site_partner_id(self):
-        for order in self:
-            if not order.site_partner_id:
-                order.site_partner_id = order.partner_id
-
     @api.depends("equipment_id")
     def _compute_product_id(self):
         for order in self:
@@ -322,16 +311,16 @@ class ServiceOrder(models.Model):
     # ------------------------------------------------------------------
     # Actions: the state machine
     # ------------------------------------------------------------------
-    def _check_state(self, allowed, action):
-        bad = self.filtered(lambda o: o.state not in allowed)
+    def _check_state(self, allowed, action_label):
+        """Refuse ``action_label`` unless every order is in ``allowed``."""
+        bad, state = wrong_state(self, allowed)
         if bad:
-            states = dict(self._fields["state"]._description_selection(self.env))
             raise UserError(
                 self.env._(
                     "Cannot %(action)s %(order)s: it is %(state)s.",
-                    action=action,
-                    order=bad[0].name,
-                    state=states[bad[0].state],
+                    action=action_label,
+                    order=bad.name,
+                    state=state,
                 )
             )
 
@@ -380,7 +369,7 @@ class ServiceOrder(models.Model):
         self._write_state({"state": "cancelled"})
         return True
 
-    def action_reset_draft(self):
+    def action_draft(self):
         self._check_state(("cancelled",), self.env._("reset"))
         self._write_state({"state": "draft"})
         return True

@@ -10,6 +10,7 @@ it needs."""
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools.locks import lock_rows
 from .service_order import ACTIVE_STATES
 
 
@@ -31,7 +32,9 @@ class ServiceOrder(models.Model):
             raise ValidationError(
                 self.env._("Order %s needs a scheduled end.", missing[0].name)
             )
-        self.env["service.technician"]._lock(booked.technician_id)
+        # bookings of one technician are checked one after the other: a
+        # concurrent booking fails here and is retried, seeing this one
+        lock_rows(booked.technician_id)
         self.flush_model(["technician_id", "scheduled_start", "scheduled_end", "state"])
         self.env.cr.execute(
             """

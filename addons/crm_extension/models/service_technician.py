@@ -1,6 +1,6 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """The service technician: its fields, its time-off resource and its
-working time (days, intervals, the row lock of its bookings).
+working time (days and intervals).
 
 Its van's stock and replenishment are in ``service_technician_van.py``."""
 
@@ -208,20 +208,3 @@ class ServiceTechnician(models.Model):
                     days[local.date()].append(interval)
                 result[technician] = dict(days)
         return result
-
-    @api.model
-    def _lock(self, technicians):
-        """Lock the technicians' rows until the transaction ends, so bookings
-        for one technician are checked one after the other.
-
-        The rows are updated (not just selected FOR UPDATE): under Odoo's
-        REPEATABLE READ isolation a second transaction that booked at the
-        same time then fails with a serialization error instead of checking
-        overlaps against a snapshot that misses the first booking; Odoo
-        retries the request, and the retry sees the booking and refuses."""
-        if technicians:
-            self.env.cr.execute(
-                "UPDATE service_technician SET write_date = write_date WHERE id IN %s",
-                (tuple(technicians.ids),),
-                log_exceptions=False,  # a serialization error is retried
-            )

@@ -13,6 +13,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_compare, float_round
 
 from ..tools.actions import records_action
+from ..tools.locks import lock_rows
 
 # the values of a van's replenishment transfer that find its open one
 REPLENISHMENT_KEYS = ("picking_type_id", "location_id", "location_dest_id", "origin")
@@ -31,7 +32,7 @@ class ServiceTechnician(models.Model):
         warehouse, confirmed and reserved; an open replenishment of the van
         is updated instead of a second one made. Service users and managers
         run it; technicians ask them."""
-        self._lock(self)  # two runs for one van make one transfer
+        lock_rows(self)  # two runs for one van make one transfer
         if not self.env.user.has_group("crm_extension.group_service_user"):
             raise AccessError(
                 self.env._(
@@ -145,7 +146,7 @@ class ServiceTechnician(models.Model):
     def _replenish_vans(self, shortfalls):
         """One internal transfer per van, from its warehouse's stock, for the
         quantities of ``shortfalls`` (see ``_get_van_shortfalls``)."""
-        self._lock(self)  # two runs for one van make one transfer
+        lock_rows(self)  # two runs for one van make one transfer
         homeless = [van for van in shortfalls if not van.sudo().warehouse_id]
         if homeless:
             raise UserError(

@@ -107,7 +107,7 @@ MATRIX = {
     "service.sla.report": {"user": "r", "manager": "r"},
     "service.parts.report": {"user": "r", "manager": "r"},
     "service.order.analysis": {"user": "r", "manager": "r"},
-    "service.technician.utilisation": {"user": "r", "manager": "r"},
+    "service.technician.utilisation.report": {"user": "r", "manager": "r"},
     "crm.ext.rate.limit": {"manager": "ru"},
     "sale.product.association": {
         "employee": "r",

@@ -35,7 +35,7 @@ class TestCustomerFeedback(ServiceCommon):
         self.assertEqual(feedback.state, "cancelled")
         with self.assertRaises(UserError):
             feedback.action_start()
-        feedback.action_reset()
+        feedback.action_draft()
         self.assertEqual(feedback.state, "new")
 
     def test_create_ticket_links_both_ways_and_is_reused(self):
@@ -62,6 +62,16 @@ class TestCustomerFeedback(ServiceCommon):
             ),
             1,
         )
+
+    def test_view_ticket_only_opens_the_linked_ticket(self):
+        feedback = self._create_feedback()
+        feedback.action_view_ticket()
+        self.assertFalse(feedback.ticket_id)
+        self.assertEqual(feedback.state, "new")
+        action = feedback.action_create_ticket()
+        self.assertEqual(action["res_model"], "helpdesk.ticket")
+        self.assertEqual(action["res_id"], feedback.ticket_id.id)
+        self.assertEqual(feedback.action_view_ticket(), action)
 
     def test_urgent_complaint_creates_ticket_unless_disabled(self):
         urgent = self._create_feedback(priority="2")

@@ -1,28 +1,18 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import tagged
+
+from .common import ServiceCommon
 
 
 @tagged("post_install", "-at_install")
-class TestSecurityGroups(TransactionCase):
+class TestSecurityGroups(ServiceCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.technician = new_test_user(
-            cls.env,
-            login="test_svc_tech",
-            groups="crm_extension.group_service_technician",
-        )
-        cls.service_user = new_test_user(
-            cls.env, login="test_svc_user", groups="crm_extension.group_service_user"
-        )
-        cls.manager = new_test_user(
-            cls.env,
-            login="test_svc_manager",
-            groups="crm_extension.group_service_manager",
-        )
-        cls.employee = new_test_user(
-            cls.env, login="test_employee", groups="base.group_user"
-        )
+        # the role users of ServiceCommon, under this test's short names
+        cls.technician = cls.technician_user
+        cls.manager = cls.manager_user
+        cls.employee = cls.employee_user
 
     def test_groups_are_chained(self):
         """Manager implies User, which implies Technician."""

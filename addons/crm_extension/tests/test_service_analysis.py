@@ -130,7 +130,7 @@ class TestServiceAnalysis(ServiceCommon):
             }
         )
         self.env.flush_all()
-        Utilisation = self.env["service.technician.utilisation"]
+        Utilisation = self.env["service.technician.utilisation.report"]
         row = Utilisation.search(
             [("technician_id", "=", self.tech.id), ("date", "=", monday)]
         )

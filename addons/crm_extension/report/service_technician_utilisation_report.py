@@ -3,7 +3,7 @@ from odoo import fields, models, tools
 from odoo.tools import SQL
 
 
-class ServiceTechnicianUtilisation(models.Model):
+class ServiceTechnicianUtilisationReport(models.Model):
     """Booked hours against working hours, per technician and working day.
 
     Capacity is the technician's working calendar for that weekday (public
@@ -11,7 +11,7 @@ class ServiceTechnicianUtilisation(models.Model):
     durations of the orders scheduled, in progress or done that day. The
     window runs from a year back to a month ahead."""
 
-    _name = "service.technician.utilisation"
+    _name = "service.technician.utilisation.report"
     _description = "Technician Utilisation"
     _auto = False
     _order = "date desc, technician_id"
