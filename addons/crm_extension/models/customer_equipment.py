@@ -81,12 +81,18 @@ class CustomerEquipment(models.Model):
         "number of breakdowns (done repair orders).",
     )
     maintenance_interval_days = fields.Integer(string="Maintenance Every (days)")
+    # the maintenance and replacement crons read the units due by a date
+    # (indexed, like end_of_life_date)
     next_maintenance_date = fields.Date(
-        compute="_compute_next_maintenance_date", store=True, readonly=False
+        compute="_compute_next_maintenance_date",
+        store=True,
+        readonly=False,
+        index="btree_not_null",
     )
     end_of_life_date = fields.Date(
         compute="_compute_end_of_life_date",
         store=True,
+        index="btree_not_null",
         help="The installation date plus the product's lifetime: past it, the "
         "unit gets a replacement opportunity.",
     )

@@ -175,7 +175,8 @@ class ServiceOrder(models.Model):
         help="Pinned by the dispatcher: re-planning never moves this visit.",
     )
     date_started = fields.Datetime(readonly=True, copy=False)
-    date_done = fields.Datetime(readonly=True, copy=False)
+    # the replacement cron reads the repairs done since a date
+    date_done = fields.Datetime(readonly=True, copy=False, index="btree_not_null")
     state = fields.Selection(
         ORDER_STATES,
         default="draft",
