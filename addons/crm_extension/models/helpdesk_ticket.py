@@ -3,6 +3,7 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 
 from ..tools.actions import list_action, records_action
+from ..tools.counts import set_related_counts
 
 
 class HelpdeskTicket(models.Model):
@@ -43,22 +44,10 @@ class HelpdeskTicket(models.Model):
 
     @api.depends("feedback_ids")
     def _compute_feedback_count(self):
-        counts = dict(
-            self.env["customer.feedback"]._read_group(
-                [("ticket_id", "in", self.ids)], ["ticket_id"], ["__count"]
-            )
-        )
-        for ticket in self:
-            ticket.feedback_count = counts.get(ticket, 0)
+        set_related_counts(self, "feedback_count", "customer.feedback", "ticket_id")
 
     def _compute_service_order_count(self):
-        counts = dict(
-            self.env["service.order"]._read_group(
-                [("ticket_id", "in", self.ids)], ["ticket_id"], ["__count"]
-            )
-        )
-        for ticket in self:
-            ticket.service_order_count = counts.get(ticket, 0)
+        set_related_counts(self, "service_order_count", "service.order", "ticket_id")
 
     def _prepare_return_defaults(self):
         return {
@@ -88,11 +77,8 @@ class HelpdeskTicket(models.Model):
 
     def action_view_service_orders(self):
         self.ensure_one()
-        return list_action(
-            self.env,
-            "crm_extension.action_service_order",
-            [("ticket_id", "=", self.id)],
-            {"ticket_id": self.id},
+        return self.env["service.order"]._action_list(
+            [("ticket_id", "=", self.id)], {"ticket_id": self.id}
         )
 
     def write(self, vals):

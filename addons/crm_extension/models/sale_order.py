@@ -3,6 +3,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools.actions import list_action
+from ..tools.counts import set_related_counts
 
 
 class SaleOrder(models.Model):
@@ -29,22 +30,12 @@ class SaleOrder(models.Model):
 
     @api.depends("feedback_ids")
     def _compute_feedback_count(self):
-        counts = dict(
-            self.env["customer.feedback"]._read_group(
-                [("sale_order_id", "in", self.ids)], ["sale_order_id"], ["__count"]
-            )
-        )
-        for order in self:
-            order.feedback_count = counts.get(order, 0)
+        set_related_counts(self, "feedback_count", "customer.feedback", "sale_order_id")
 
     def _compute_service_order_count(self):
-        counts = dict(
-            self.env["service.order"]._read_group(
-                [("sale_order_id", "in", self.ids)], ["sale_order_id"], ["__count"]
-            )
+        set_related_counts(
+            self, "service_order_count", "service.order", "sale_order_id"
         )
-        for order in self:
-            order.service_order_count = counts.get(order, 0)
 
     def _prepare_return_lines_vals(self, exclude_returns=None):
         """Values of the return lines for what was delivered and can still
@@ -132,9 +123,7 @@ class SaleOrder(models.Model):
 
     def action_view_service_orders(self):
         self.ensure_one()
-        return list_action(
-            self.env,
-            "crm_extension.action_service_order",
+        return self.env["service.order"]._action_list(
             [("sale_order_id", "=", self.id)],
             {"sale_order_id": self.id, "partner_id": self.partner_id.id},
         )

@@ -11,6 +11,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..tools.actions import list_action, records_action
+from ..tools.counts import set_related_counts
 
 
 class ServiceOrder(models.Model):
@@ -63,15 +64,7 @@ class ServiceOrder(models.Model):
             order.amount_margin = order.amount_charged - order.amount_cost
 
     def _compute_move_count(self):
-        counts = dict(
-            self.env["stock.move"]._read_group(
-                [("service_order_id", "in", self.ids)],
-                ["service_order_id"],
-                ["__count"],
-            )
-        )
-        for order in self:
-            order.move_count = counts.get(order, 0)
+        set_related_counts(self, "move_count", "stock.move", "service_order_id")
 
     @api.depends("line_ids.sale_line_id.invoice_lines", "line_ids.warranty_claim_id")
     def _compute_invoice_ids(self):

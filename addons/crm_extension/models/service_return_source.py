@@ -1,6 +1,8 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import fields, models
 
+from ..tools.counts import set_related_counts
+
 
 class ServiceReturnSource(models.AbstractModel):
     """A document a Return / Exchange starts from (sale order, complaint,
@@ -20,13 +22,7 @@ class ServiceReturnSource(models.AbstractModel):
 
     def _compute_return_count(self):
         field = self._return_source_field
-        counts = dict(
-            self.env["service.return"]._read_group(
-                [(field, "in", self.ids)], [field], ["__count"]
-            )
-        )
-        for record in self:
-            record.return_count = counts.get(record, 0)
+        set_related_counts(self, "return_count", "service.return", field)
 
     def action_view_returns(self):
         self.ensure_one()
