@@ -1,5 +1,6 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from odoo import fields, models, tools
+from odoo.tools import SQL
 
 # the records the service analyses cover: tickets and feedback
 RECORD_KINDS = [("helpdesk.ticket", "Ticket"), ("customer.feedback", "Feedback")]
@@ -20,3 +21,17 @@ class ServiceRecordAnalysis(models.AbstractModel):
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     record_count = fields.Integer(string="Count", aggregator="sum", readonly=True)
+
+    def _create_view(self, tickets, feedback):
+        """(Re)create the analysis' SQL view from the SELECT of the tickets
+        and the one of the feedback, whose ids are negated (``sign="-"``) so
+        that they never collide with ticket ids."""
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(
+            SQL(
+                "CREATE OR REPLACE VIEW %s AS (%s UNION ALL %s)",
+                SQL.identifier(self._table),
+                tickets,
+                feedback,
+            )
+        )

@@ -1,5 +1,5 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models, tools
+from odoo import fields, models
 from odoo.tools import SQL
 
 from ..models.service_sla_mixin import SLA_STATUSES
@@ -64,22 +64,13 @@ class ServiceSlaReport(models.Model):
         )
 
     def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
         tickets = self._select(
             "helpdesk_ticket", "helpdesk.ticket", SQL("t.closed_date IS NOT NULL")
         )
-        # Feedback ids are negated so they never collide with ticket ids.
         feedback = self._select(
             "customer_feedback",
             "customer.feedback",
             SQL("t.state IN ('resolved', 'closed', 'cancelled')"),
             sign="-",
         )
-        self.env.cr.execute(
-            SQL(
-                "CREATE OR REPLACE VIEW %s AS (%s UNION ALL %s)",
-                SQL.identifier(self._table),
-                tickets,
-                feedback,
-            )
-        )
+        self._create_view(tickets, feedback)

@@ -1,5 +1,5 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models, tools
+from odoo import fields, models
 from odoo.tools import SQL
 
 
@@ -52,14 +52,12 @@ class ServiceSolutionReport(models.Model):
         )
 
     def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
         tickets = self._select(
             "helpdesk_ticket",
             "helpdesk.ticket",
             SQL("t.closed_date"),
             SQL("t.closed_date IS NOT NULL"),
         )
-        # Feedback ids are negated so they never collide with ticket ids.
         feedback = self._select(
             "customer_feedback",
             "customer.feedback",
@@ -67,11 +65,4 @@ class ServiceSolutionReport(models.Model):
             SQL("t.resolved_date IS NOT NULL AND t.state IN ('resolved', 'closed')"),
             sign="-",
         )
-        self.env.cr.execute(
-            SQL(
-                "CREATE OR REPLACE VIEW %s AS (%s UNION ALL %s)",
-                SQL.identifier(self._table),
-                tickets,
-                feedback,
-            )
-        )
+        self._create_view(tickets, feedback)
