@@ -7,6 +7,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..tools.actions import list_action, records_action
+from ..tools.counts import set_related_counts
 
 
 class CustomerEquipment(models.Model):
@@ -28,17 +29,6 @@ class CustomerEquipment(models.Model):
     _order = "partner_id, name, id"
 
     name = fields.Char(required=True, tracking=True)
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Customer",
-        required=True,
-        index=True,
-        tracking=True,
-        check_company=True,
-    )
-    commercial_partner_id = fields.Many2one(
-        related="partner_id.commercial_partner_id", store=True, index=True
-    )
     product_id = fields.Many2one(
         "product.product", index="btree_not_null", check_company=True
     )
@@ -164,13 +154,7 @@ class CustomerEquipment(models.Model):
             )
 
     def _compute_service_order_count(self):
-        totals = dict(
-            self.env["service.order"]._read_group(
-                [("equipment_id", "in", self.ids)], ["equipment_id"], ["__count"]
-            )
-        )
-        for equipment in self:
-            equipment.service_order_count = totals.get(equipment, 0)
+        set_related_counts(self, "service_order_count", "service.order", "equipment_id")
 
     def _compute_service_stats(self):
         breakdowns = self._get_breakdown_counts()
@@ -184,13 +168,9 @@ class CustomerEquipment(models.Model):
             equipment.mtbf_days = days / count if count else 0.0
 
     def _compute_event_count(self):
-        counts = dict(
-            self.env["customer.equipment.event"]._read_group(
-                [("equipment_id", "in", self.ids)], ["equipment_id"], ["__count"]
-            )
+        set_related_counts(
+            self, "event_count", "customer.equipment.event", "equipment_id"
         )
-        for equipment in self:
-            equipment.event_count = counts.get(equipment, 0)
 
     # ------------------------------------------------------------------
     # Constraints
@@ -233,9 +213,7 @@ class CustomerEquipment(models.Model):
     # ------------------------------------------------------------------
     def action_view_service_orders(self):
         self.ensure_one()
-        return list_action(
-            self.env,
-            "crm_extension.action_service_order",
+        return self.env["service.order"]._action_list(
             [("equipment_id", "=", self.id)],
             {"equipment_id": self.id, "partner_id": self.partner_id.id},
         )

@@ -58,6 +58,7 @@ class CustomerFeedback(models.Model):
     _inherit = [
         "service.sla.mixin",
         "mail.thread",
+        "service.customer.mixin",
         "mail.activity.mixin",
         "portal.mixin",
         "service.return.source",
@@ -71,18 +72,6 @@ class CustomerFeedback(models.Model):
 
     name = fields.Char(string="Subject", required=True, tracking=True)
     description = fields.Text()
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Customer",
-        required=True,
-        index=True,
-        tracking=True,
-        ondelete="restrict",
-        check_company=True,
-    )
-    commercial_partner_id = fields.Many2one(
-        related="partner_id.commercial_partner_id", store=True, index=True
-    )
     feedback_type = fields.Selection(
         FEEDBACK_TYPES, string="Type", required=True, default="complaint", tracking=True
     )

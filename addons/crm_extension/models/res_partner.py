@@ -335,9 +335,7 @@ class ResPartner(models.Model):
 
     def action_view_service_orders(self):
         self.ensure_one()
-        return list_action(
-            self.env,
-            "crm_extension.action_service_order",
+        return self.env["service.order"]._action_list(
             [("commercial_partner_id", "=", self.commercial_partner_id.id)],
             {"partner_id": self.id},
         )

@@ -15,6 +15,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools.actions import list_action
 from ..tools.states import wrong_state
 from .service_sla_mixin import PRIORITIES
 
@@ -77,17 +78,6 @@ class ServiceOrder(models.Model):
 
     name = fields.Char(
         default=lambda self: self.env._("New"), readonly=True, copy=False, index=True
-    )
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Customer",
-        required=True,
-        tracking=True,
-        index=True,
-        check_company=True,
-    )
-    commercial_partner_id = fields.Many2one(
-        related="partner_id.commercial_partner_id", store=True, index=True
     )
     site_partner_id = fields.Many2one(string="Service Address")
     ticket_id = fields.Many2one(
@@ -374,6 +364,14 @@ class ServiceOrder(models.Model):
         self._check_state(("cancelled",), self.env._("reset"))
         self._write_state({"state": "draft"})
         return True
+
+    @api.model
+    def _action_list(self, domain, defaults):
+        """The service orders of a smart button elsewhere (a ticket, a sale
+        order, a unit...): ``domain``, created with ``defaults``."""
+        return list_action(
+            self.env, "crm_extension.action_service_order", domain, defaults
+        )
 
     def _write_state(self, vals):
         """The state actions' write: technicians may move the state only so."""

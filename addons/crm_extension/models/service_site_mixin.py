@@ -8,9 +8,10 @@ from odoo import api, fields, models
 class ServiceSiteMixin(models.AbstractModel):
     """A site partner that follows the customer (``partner_id``) until it
     is set: a stored computed field the user may change. The model using
-    it has ``partner_id`` and ``company_id``."""
+    it has a ``company_id``."""
 
     _name = "service.site.mixin"
+    _inherit = ["service.customer.mixin"]
     _description = "Service Address"
 
     site_partner_id = fields.Many2one(

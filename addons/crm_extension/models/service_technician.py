@@ -11,7 +11,6 @@ import pytz
 
 from odoo import api, fields, models
 
-from ..tools.actions import list_action
 from ..tools.working_time import resource_intervals_utc
 
 
@@ -152,11 +151,8 @@ class ServiceTechnician(models.Model):
     # ------------------------------------------------------------------
     def action_view_orders(self):
         self.ensure_one()
-        return list_action(
-            self.env,
-            "crm_extension.action_service_order",
-            [("technician_id", "=", self.id)],
-            defaults={"technician_id": self.id},
+        return self.env["service.order"]._action_list(
+            [("technician_id", "=", self.id)], {"technician_id": self.id}
         )
 
     # ------------------------------------------------------------------
