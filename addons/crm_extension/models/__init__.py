@@ -2,6 +2,7 @@ from . import service_sla_mixin
 from . import service_sla_mixin_cron
 from . import service_solution_mixin
 from . import service_reference_mixin
+from . import service_api_mixin
 from . import service_return_source
 from . import service_sla_policy
 from . import service_sla_escalation
