@@ -1,6 +1,6 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """The integration API of customer feedback: ``api_submit`` (idempotent on
-``external_ref``) and the field list it accepts. The input
+``external_ref``) and ``api_fields``, the field list it accepts. The input
 checks, their messages naming the row and the field, and the external
 references are ``service.api.mixin``'s; this file words the feedback's."""
 
@@ -75,6 +75,12 @@ class CustomerFeedback(models.Model):
         except (ValidationError, UserError) as error:
             raise self._api_locate_error(creates, updates, existing, error) from error
         return [by_row[row].id for row in range(1, len(rows) + 1)]
+
+    @api.model
+    def api_fields(self):
+        """The names of the fields a row of ``api_submit`` may have, sorted:
+        clients check their input against it (``scripts/cli.py``)."""
+        return sorted(self._api_fields())
 
     def _api_locate_error(self, creates, updates, existing, error):
         """The batch failed: replay row by row (rolled back) to name the row."""
