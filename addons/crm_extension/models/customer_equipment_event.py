@@ -95,18 +95,7 @@ class CustomerEquipmentEvent(models.Model):
             ("message", self.env._("message"), MESSAGE_MAX),
             ("external_ref", self.env._("external reference"), EXTERNAL_REF_MAX),
         )
-        for event in self:
-            for field_name, label, limit in limits:
-                if len(event[field_name] or "") > limit:
-                    raise ValidationError(
-                        self.env._(
-                            "The %(field)s is too long: %(size)s characters, "
-                            "at most %(limit)s.",
-                            field=label,
-                            size=len(event[field_name]),
-                            limit=limit,
-                        )
-                    )
+        self._check_text_sizes(limits)
 
     # ------------------------------------------------------------------
     # CRUD

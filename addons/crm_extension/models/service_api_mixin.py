@@ -100,6 +100,23 @@ class ServiceApiMixin(models.AbstractModel):
             )
         return value
 
+    def _check_text_sizes(self, limits):
+        """Refuse a text of the records longer than its limit, naming it:
+        ``limits`` holds ``(field name, label, most characters)``; for an
+        ``@api.constrains`` of the model."""
+        for record in self:
+            for field_name, label, limit in limits:
+                if len(record[field_name] or "") > limit:
+                    raise ValidationError(
+                        self.env._(
+                            "The %(field)s is too long: %(size)s characters, "
+                            "at most %(limit)s.",
+                            field=label,
+                            size=len(record[field_name]),
+                            limit=limit,
+                        )
+                    )
+
     @api.model
     def _api_selection(self, field_name):
         """The keys and labels of the selection field ``field_name``."""
