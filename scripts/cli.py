@@ -24,15 +24,6 @@ import odoorpc
 from scripts import client as client_mod
 
 EXIT_OK, EXIT_ROWS, EXIT_USAGE, EXIT_CONNECTION = 0, 1, 2, 3
-FEEDBACK_FIELDS = (
-    "external_ref",
-    "name",
-    "description",
-    "partner_id",
-    "feedback_type",
-    "channel",
-    "priority",
-)
 FEEDBACK_EXPORT_FIELDS = (
     "id",
     "external_ref",
@@ -77,22 +68,29 @@ def rpc_message(exc):
     return (info.get("data") or {}).get("message") or str(exc)
 
 
-def read_feedback_csv(path):
+def feedback_fields(odoo):
+    """The columns a feedback CSV may have: the fields ``api_submit`` takes,
+    as the server lists them (``customer.feedback.api_fields``)."""
+    return client_mod.call(odoo.env["customer.feedback"].api_fields, idempotent=True)
+
+
+def read_feedback_csv(path, allowed):
     """Rows of a feedback CSV as vals dicts, with local checks.
 
     ``partner_id`` may be a database id or ``email:someone@example.com``;
-    columns other than FEEDBACK_FIELDS are refused so typos are not lost."""
+    columns other than the ``allowed`` fields are refused so typos are not
+    lost."""
     try:
         fh = open(path, newline="", encoding="utf-8")  # noqa: SIM115
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from exc
     with fh:
         reader = csv.DictReader(fh)
-        unknown = set(reader.fieldnames or ()) - set(FEEDBACK_FIELDS)
+        unknown = set(reader.fieldnames or ()) - set(allowed)
         if unknown:
             raise UsageError(
                 f"{path}: unknown column(s) {', '.join(sorted(unknown))}; "
-                f"allowed: {', '.join(FEEDBACK_FIELDS)}"
+                f"allowed: {', '.join(allowed)}"
             )
         if "external_ref" not in (reader.fieldnames or ()):
             raise UsageError(f"{path}: the external_ref column is required")
@@ -135,7 +133,7 @@ def resolve_partners(odoo, rows):
 
 
 def cmd_feedback_import(odoo, args, out):
-    rows = resolve_partners(odoo, read_feedback_csv(args.file))
+    rows = resolve_partners(odoo, read_feedback_csv(args.file, feedback_fields(odoo)))
     if args.dry_run:
         out.write(f"dry run: {len(rows)} row(s) checked, nothing sent\n")
         return EXIT_OK

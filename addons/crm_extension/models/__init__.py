@@ -4,6 +4,7 @@ from . import service_solution_mixin
 from . import service_reference_mixin
 from . import service_customer_mixin
 from . import service_site_mixin
+from . import service_api_mixin
 from . import service_return_source
 from . import service_sla_policy
 from . import service_sla_escalation

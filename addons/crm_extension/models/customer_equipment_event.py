@@ -1,7 +1,4 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-import math
-from datetime import datetime, timezone
-
 from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
@@ -21,10 +18,12 @@ class CustomerEquipmentEvent(models.Model):
     event's ``external_ref`` (the monitor's event id) is unique per company,
     so a retried report never logs an event twice. Enough alarms of one unit
     within the company's window open a repair service order, which the alarm
-    that crossed the threshold links to."""
+    that crossed the threshold links to. The reported values are checked
+    with ``service.api.mixin``."""
 
     _name = "customer.equipment.event"
     _description = "Equipment Event"
+    _inherit = ["service.api.mixin"]
     _order = "event_date desc, id desc"
 
     equipment_id = fields.Many2one(
@@ -96,18 +95,7 @@ class CustomerEquipmentEvent(models.Model):
             ("message", self.env._("message"), MESSAGE_MAX),
             ("external_ref", self.env._("external reference"), EXTERNAL_REF_MAX),
         )
-        for event in self:
-            for field_name, label, limit in limits:
-                if len(event[field_name] or "") > limit:
-                    raise ValidationError(
-                        self.env._(
-                            "The %(field)s is too long: %(size)s characters, "
-                            "at most %(limit)s.",
-                            field=label,
-                            size=len(event[field_name]),
-                            limit=limit,
-                        )
-                    )
+        self._check_text_sizes(limits)
 
     # ------------------------------------------------------------------
     # CRUD
@@ -117,10 +105,10 @@ class CustomerEquipmentEvent(models.Model):
         Equipment = self.env["customer.equipment"].sudo()
         self._check_external_refs_free(
             [
-                (
-                    Equipment.browse(vals["equipment_id"]).company_id,
-                    vals["external_ref"],
-                )
+                {
+                    "company_id": Equipment.browse(vals["equipment_id"]).company_id.id,
+                    "external_ref": vals["external_ref"],
+                }
                 for vals in vals_list
                 if vals.get("external_ref") and vals.get("equipment_id")
             ]
@@ -132,49 +120,32 @@ class CustomerEquipmentEvent(models.Model):
             Equipment = self.env["customer.equipment"].sudo()
             self._check_external_refs_free(
                 [
-                    (
-                        Equipment.browse(vals["equipment_id"]).company_id
-                        if vals.get("equipment_id")
-                        else event.company_id,
-                        vals.get("external_ref", event.external_ref),
-                    )
+                    {
+                        "company_id": (
+                            Equipment.browse(vals["equipment_id"]).company_id
+                            if vals.get("equipment_id")
+                            else event.company_id
+                        ).id,
+                        "external_ref": vals.get("external_ref", event.external_ref),
+                    }
                     for event in self
                     if vals.get("external_ref", event.external_ref)
                 ]
             )
         return super().write(vals)
 
-    def _check_external_refs_free(self, wanted):
-        """Refuse an external reference that another event of the company
-        has, or that two of ``wanted`` (company, reference) pairs share, with
-        a message, before the database constraint would."""
-        keys = set()
-        for company, ref in wanted:
-            if (company.id, ref) in keys:
-                raise ValidationError(
-                    self.env._("External reference '%s' is given to two events.", ref)
-                )
-            keys.add((company.id, ref))
-        if not keys:
-            return
-        taken = self.sudo().search(
-            [
-                ("external_ref", "in", [ref for _company, ref in keys]),
-                ("company_id", "in", [company for company, _ref in keys]),
-                ("id", "not in", self.ids),
-            ]
+    def _external_ref_taken_message(self, record):
+        return self.env._(
+            "External reference '%(ref)s' is already used by an "
+            "event of %(equipment)s in %(company)s.",
+            ref=record.external_ref,
+            equipment=record.equipment_id.display_name,
+            company=record.company_id.name,
         )
-        for event in taken:
-            if (event.company_id.id, event.external_ref) in keys:
-                raise ValidationError(
-                    self.env._(
-                        "External reference '%(ref)s' is already used by an "
-                        "event of %(equipment)s in %(company)s.",
-                        ref=event.external_ref,
-                        equipment=event.equipment_id.display_name,
-                        company=event.company_id.name,
-                    )
-                )
+
+    @api.model
+    def _external_ref_repeated_message(self, ref):
+        return self.env._("External reference '%s' is given to two events.", ref)
 
     # ------------------------------------------------------------------
     # Integration API (see customer.equipment.api_report_event)
@@ -183,66 +154,55 @@ class CustomerEquipmentEvent(models.Model):
     def _api_event_vals(self, event):
         """The values of an event reported over the API, checked: bad input
         raises a ValidationError that names the field."""
-        if not isinstance(event, dict):
-            raise ValidationError(
-                self.env._(
-                    "The event must be a dictionary with the keys %s.",
-                    ", ".join(API_KEYS),
-                )
-            )
-        unknown = sorted(str(key) for key in set(event) - set(API_KEYS))
-        if unknown:
-            raise ValidationError(
-                self.env._(
-                    "Unknown field(s) %(fields)s: an event has %(keys)s.",
-                    fields=", ".join(unknown),
-                    keys=", ".join(API_KEYS),
-                )
-            )
-        types = dict(self._fields["event_type"]._description_selection(self.env))
+        self._api_check_dict(
+            event,
+            self.env._(
+                "The event must be a dictionary with the keys %s.",
+                ", ".join(API_KEYS),
+            ),
+        )
+        self._api_check_keys(
+            event,
+            API_KEYS,
+            lambda fields: self.env._(
+                "Unknown field(s) %(fields)s: an event has %(keys)s.",
+                fields=fields,
+                keys=", ".join(API_KEYS),
+            ),
+        )
         event_type = event.get("type")
         if event_type in (None, False, ""):
             raise ValidationError(
-                self.env._("Field type is required: one of %s.", ", ".join(types))
-            )
-        if event_type not in types:
-            raise ValidationError(
                 self.env._(
-                    "Field type: %(value)r is not one of %(valid)s.",
-                    value=event_type,
-                    valid=", ".join(types),
+                    "Field type is required: one of %s.",
+                    ", ".join(self._api_selection("event_type")),
                 )
             )
+        self._api_check_selection(
+            "event_type",
+            event_type,
+            lambda value, valid, **_facts: self.env._(
+                "Field type: %(value)r is not one of %(valid)s.",
+                value=value,
+                valid=valid,
+            ),
+        )
         vals = {"event_type": event_type}
         for key, limit in (
             ("code", CODE_MAX),
             ("message", MESSAGE_MAX),
             ("external_ref", EXTERNAL_REF_MAX),
         ):
-            text = event.get(key)
-            if text in (None, False, ""):
-                vals[key] = False
-                continue
-            if not isinstance(text, str):
-                raise ValidationError(
-                    self.env._(
-                        "Field %(field)s: expected text, got %(value)r.",
-                        field=key,
-                        value=text,
-                    )
-                )
-            if len(text) > limit:
-                raise ValidationError(
-                    self.env._(
-                        "Field %(field)s: %(size)s characters, at most %(limit)s.",
-                        field=key,
-                        size=len(text),
-                        limit=limit,
-                    )
-                )
-            vals[key] = text
+            vals[key] = self._api_text(event, key, limit)
         vals["value"] = self._api_parse_value(event.get("value"), event_type)
-        vals["event_date"] = self._api_parse_date(event.get("date"))
+        vals["event_date"] = self._api_datetime(
+            event.get("date"),
+            lambda value: self.env._(
+                "Field date: %r is not an ISO 8601 date and time, "
+                "e.g. 2026-01-05T09:30:00Z.",
+                value,
+            ),
+        )
         return vals
 
     @api.model
@@ -253,41 +213,7 @@ class CustomerEquipmentEvent(models.Model):
                     self.env._("Field value: a reading needs a number.")
                 )
             return 0.0
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
-            raise ValidationError(
-                self.env._("Field value: expected a number, got %r.", value)
-            )
-        return float(value)
-
-    @api.model
-    def _api_parse_date(self, date):
-        """A naive UTC datetime from an ISO 8601 string (UTC when it has no
-        offset); now when the date is not given."""
-        if date is None or date is False or date == "":
-            return fields.Datetime.now()
-        parsed = None
-        if isinstance(date, datetime):
-            parsed = date
-        elif isinstance(date, str):
-            text = date.strip()
-            if text[-1:] in ("Z", "z"):
-                text = text[:-1] + "+00:00"
-            try:
-                parsed = datetime.fromisoformat(text)
-            except ValueError:
-                parsed = None
-        if parsed is None:
-            raise ValidationError(
-                self.env._(
-                    "Field date: %r is not an ISO 8601 date and time, "
-                    "e.g. 2026-01-05T09:30:00Z.",
-                    date,
-                )
-            )
-        if parsed.tzinfo:
-            parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
-        return parsed.replace(microsecond=0)
+        return self._api_number(
+            value,
+            lambda value: self.env._("Field value: expected a number, got %r.", value),
+        )

@@ -1,7 +1,8 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """Monitored equipment: ``api_report_event`` logs a monitor's alarms and
 readings on the unit with a serial, and enough alarms within the company's
-window open a repair service order."""
+window open a repair service order. The event's values are checked by
+``customer.equipment.event`` with ``service.api.mixin``."""
 
 from collections import Counter
 from datetime import timedelta
@@ -38,12 +39,8 @@ class CustomerEquipment(models.Model):
         equipment = self._api_find_by_serial(serial)
         ref = vals["external_ref"]
         if ref:
-            logged = Event.search(
-                [
-                    ("external_ref", "=", ref),
-                    ("company_id", "=", equipment.company_id.id),
-                ],
-                limit=1,
+            logged = Event._api_records_by_ref([ref], equipment.company_id).get(
+                ref, Event
             )
             if logged and logged.equipment_id != equipment:
                 raise ValidationError(

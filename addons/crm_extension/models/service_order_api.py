@@ -3,7 +3,8 @@
 
 A call centre or a monitoring system opens an order for a customer or a
 unit; the input is checked field by field, and a repeated request with
-the same external reference returns the order it made."""
+the same external reference returns the order it made. The input checks
+and their messages are ``service.api.mixin``'s, worded here."""
 
 from psycopg2.errors import UniqueViolation
 
@@ -23,7 +24,8 @@ API_TEXT_LIMITS = {
 
 
 class ServiceOrder(models.Model):
-    _inherit = "service.order"
+    _name = "service.order"
+    _inherit = ["service.order", "service.api.mixin"]
 
     @api.model
     def api_request(self, vals):
@@ -38,8 +40,7 @@ class ServiceOrder(models.Model):
         order is returned (a retry never duplicates). Returns ``{"id",
         "name", "created"}``; bad input raises a ValidationError naming the
         field."""
-        if not isinstance(vals, dict):
-            raise ValidationError(self.env._("api_request takes one dictionary."))
+        self._api_check_dict(vals, self.env._("api_request takes one dictionary."))
         allowed = {
             "description",
             "partner_id",
@@ -51,36 +52,37 @@ class ServiceOrder(models.Model):
             "serial",
             "equipment_id",
         }
-        unknown = sorted(set(vals) - allowed)
-        if unknown:
-            raise ValidationError(
-                self.env._("Unknown field(s) %s.", ", ".join(unknown))
-            )
+        self._api_check_keys(
+            vals, allowed, lambda fields: self.env._("Unknown field(s) %s.", fields)
+        )
         for field_name, limit in API_TEXT_LIMITS.items():
-            self._api_check_text(vals, field_name, limit)
+            self._api_text(
+                vals,
+                field_name,
+                limit,
+                lambda field, value: self.env._(
+                    "Field %(field)s: expected text, got %(type)s.",
+                    field=field,
+                    type=type(value).__name__,
+                ),
+            )
         if not (vals.get("description") or "").strip():
             raise ValidationError(
                 self.env._("Field description: describe the problem.")
             )
         for field_name in ("service_type", "priority"):
-            valid = dict(self._fields[field_name]._description_selection(self.env))
-            if field_name in vals and (
-                not isinstance(vals[field_name], str) or vals[field_name] not in valid
-            ):
-                raise ValidationError(
-                    self.env._(
+            if field_name in vals:
+                self._api_check_selection(
+                    field_name,
+                    vals[field_name],
+                    lambda **facts: self.env._(
                         "Field %(field)s: '%(value)s' is not one of %(valid)s.",
-                        field=field_name,
-                        value=vals[field_name],
-                        valid=", ".join(valid),
-                    )
+                        **facts,
+                    ),
                 )
         ref = vals.get("external_ref")
         if ref:
-            existing = self.search(
-                [("external_ref", "=", ref), ("company_id", "=", self.env.company.id)],
-                limit=1,
-            )
+            existing = self._api_records_by_ref([ref]).get(ref)
             if existing:
                 return {"id": existing.id, "name": existing.name, "created": False}
         equipment = self._api_find_equipment(vals)
@@ -140,51 +142,19 @@ class ServiceOrder(models.Model):
         return values
 
     @api.model
-    def _api_check_text(self, vals, field_name, limit):
-        value = vals.get(field_name)
-        if value in (None, False):
-            return
-        if not isinstance(value, str):
-            raise ValidationError(
-                self.env._(
-                    "Field %(field)s: expected text, got %(type)s.",
-                    field=field_name,
-                    type=type(value).__name__,
-                )
-            )
-        if len(value) > limit:
-            raise ValidationError(
-                self.env._(
-                    "Field %(field)s: %(size)s characters, at most %(limit)s.",
-                    field=field_name,
-                    size=len(value),
-                    limit=limit,
-                )
-            )
-
-    @api.model
     def _api_committed_order(self, ref):
         """``{"id", "name"}`` of the order with ``ref`` in the company as
         committed now, if the caller may read it.
 
         Under REPEATABLE READ this transaction does not see a row committed
         after it began, so the order is read on a cursor of its own."""
+        company = self.env.company  # as this transaction sees the user
         with self.env.registry.cursor() as cr:
-            order = self.env(cr=cr)["service.order"].search(
-                [("external_ref", "=", ref), ("company_id", "=", self.env.company.id)],
-                limit=1,
+            orders = self.env(cr=cr)["service.order"]._api_records_by_ref(
+                [ref], company
             )
+            order = orders.get(ref)
             return {"id": order.id, "name": order.name} if order else None
-
-    @api.model
-    def _api_readable_by_id(self, model, value, domain=()):
-        """The record of ``model`` with the id ``value`` (an integer, not a
-        boolean) within ``domain``, searched with the caller's rights: a
-        record they may not read is as unknown as one that does not exist.
-        Empty when there is none."""
-        if not isinstance(value, int) or isinstance(value, bool):
-            return model.browse()
-        return model.search([("id", "=", value), *domain])
 
     @api.model
     def _api_find_equipment(self, vals):
