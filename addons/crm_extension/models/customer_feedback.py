@@ -133,25 +133,15 @@ class CustomerFeedback(models.Model):
     # ------------------------------------------------------------------
     @api.constrains("name", "description", "external_ref")
     def _check_sizes(self):
-        for feedback in self:
-            if not (feedback.name or "").strip():
-                raise ValidationError(self.env._("The feedback needs a subject."))
-            limits = (
+        if any(not (feedback.name or "").strip() for feedback in self):
+            raise ValidationError(self.env._("The feedback needs a subject."))
+        self._check_text_sizes(
+            (
                 ("name", self.env._("subject"), NAME_MAX),
                 ("description", self.env._("description"), DESCRIPTION_MAX),
                 ("external_ref", self.env._("external reference"), EXTERNAL_REF_MAX),
             )
-            for field_name, label, limit in limits:
-                if len(feedback[field_name] or "") > limit:
-                    raise ValidationError(
-                        self.env._(
-                            "The %(field)s is too long: %(size)s characters, "
-                            "at most %(limit)s.",
-                            field=label,
-                            size=len(feedback[field_name]),
-                            limit=limit,
-                        )
-                    )
+        )
 
     @api.constrains("state", "resolution")
     def _check_resolution(self):
