@@ -382,11 +382,15 @@ def free_port():
         return sock.getsockname()[1]
 
 
+# Odoo's command line (see odoo_server.py: why not ``python3 -m odoo``).
+ODOO_SERVER = os.path.join(REPO, "scripts", "odoo_server.py")
+
+
 def odoo_cmd(python, pg, db, *extra, http_port=None):
+    """The command of an Odoo server on ``db``; ``[2:]`` are its options."""
     cmd = [
         python,
-        "-m",
-        "odoo",
+        ODOO_SERVER,
         "--addons-path",
         odoo_addons_path(python),
         "--data-dir",
@@ -489,7 +493,7 @@ def odoo_shell(python, pg, db, code, logfile):
     """Run ``code`` in `odoo shell` on ``db``; return its output."""
     with open(logfile, "w") as fh:
         run(
-            [python, "-m", "odoo", "shell", *odoo_cmd(python, pg, db)[3:], "--no-http"],
+            [python, ODOO_SERVER, "shell", *odoo_cmd(python, pg, db)[2:], "--no-http"],
             check=False,
             input=code,
             text=True,
@@ -645,7 +649,7 @@ def run_peer_suites(python, pg, db, logfile):
         "--report",
         report,
         "--",
-        *odoo_cmd(python, pg, db, http_port=free_port())[3:],
+        *odoo_cmd(python, pg, db, http_port=free_port())[2:],
     ]
     with open(logfile, "w") as fh:
         rc = run(cmd, check=False, stdout=fh, stderr=subprocess.STDOUT).returncode
