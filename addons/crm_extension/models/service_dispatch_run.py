@@ -1,7 +1,6 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import copy
 import logging
-from datetime import timedelta
 
 from psycopg2 import errors as pg_errors
 
@@ -21,8 +20,7 @@ BATCH_SIZE = 20
 # requests of one company (the second key is the company id).
 QUEUE_LOCK = 0x5D15
 # A batch that met a concurrent booking (serialisation failure, lock, deadlock)
-# is tried again after this many seconds, in a new transaction.
-RETRY_SECONDS = 5
+# is tried again at once, in a new transaction.
 CONCURRENCY_ERRORS = (
     pg_errors.SerializationFailure,
     pg_errors.LockNotAvailable,
@@ -240,12 +238,12 @@ class ServiceDispatchRun(models.Model):
                 part = todo._auto_assign() if todo else {}
         except CONCURRENCY_ERRORS as exc:
             # a dispatcher booked the same technicians meanwhile: plan this
-            # batch again in a moment, on a fresh snapshot
+            # batch again on a fresh snapshot. The trigger is due now, so the
+            # cron worker is woken as soon as this transaction commits (a
+            # trigger in the future waits for its next poll, a minute later)
             self.env.invalidate_all()
-            _logger.info("dispatch run %s: %s, retried shortly", self.id, exc.pgcode)
-            self.env.ref("crm_extension.ir_cron_dispatch_runs")._trigger(
-                fields.Datetime.now() + timedelta(seconds=RETRY_SECONDS)
-            )
+            _logger.info("dispatch run %s: %s, retried at once", self.id, exc.pgcode)
+            self.env.ref("crm_extension.ir_cron_dispatch_runs")._trigger()
             return 0
         except (UserError, ValidationError, AccessError) as exc:
             self._finish("failed", summary, str(exc))
