@@ -8,6 +8,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
+from ..tools.cpu import cpu_seconds_left
+
 _logger = logging.getLogger(__name__)
 
 # Above this many orders, Auto-assign runs in the background (the system
@@ -19,6 +21,9 @@ BATCH_SIZE = 20
 # First key of the transaction-scoped advisory lock that serialises queue
 # requests of one company (the second key is the company id).
 QUEUE_LOCK = 0x5D15
+# CPU seconds a batch may take at most: a cron worker with less than this
+# left of its limit_time_cpu hands the next batch over to a fresh pass.
+BATCH_CPU_SECONDS = 30
 # A batch that met a concurrent booking (serialisation failure, lock, deadlock)
 # is tried again at once, in a new transaction.
 CONCURRENCY_ERRORS = (
@@ -214,7 +219,12 @@ class ServiceDispatchRun(models.Model):
         )
         row = cr.fetchone()
         done = 0
-        if row:
+        if row and cpu_seconds_left() < BATCH_CPU_SECONDS:
+            # the runner calls again in the same pass, which limit_time_cpu
+            # bounds: stop here (nothing done ends the pass) and wake the
+            # cron again, so the next batch starts a pass of its own
+            self.env.ref("crm_extension.ir_cron_dispatch_runs")._trigger()
+        elif row:
             done = self.browse(row[0])._process_batch(batch_size)
         open_runs = self.search([("state", "in", ("running", "queued"))])
         remaining = sum(len(run.order_ids - run.done_order_ids) for run in open_runs)

@@ -142,6 +142,32 @@ class TestDispatchJobs(ServiceCommon):
         self.assertIn("25 order(s) assigned, 0 left unassigned.", message[:1].body)
         self.assertEqual(run.result_message, "25 order(s) assigned, 0 left unassigned.")
 
+    def test_a_worker_short_of_cpu_hands_the_next_batch_over(self):
+        """A prefork cron worker has limit_time_cpu seconds per pass: with less
+        left than a batch may take, the run plans nothing in this pass and
+        wakes the cron for a fresh one, which plans the batch."""
+        orders = self._orders(25)
+        run = self.Run.browse(self._request(orders)["dispatch_run_id"])
+        Trigger = self.env["ir.cron.trigger"]
+        triggers_before = Trigger.search_count([("cron_id", "=", self.cron.id)])
+        with patch(
+            "odoo.addons.crm_extension.models.service_dispatch_run.cpu_seconds_left",
+            return_value=5.0,
+        ):
+            progress = self._run_cron(max_calls=1)
+        # nothing done ends the runner's loop; a trigger due now wakes the cron
+        self.assertEqual([(p.done, p.remaining) for p in progress], [(0, 25)])
+        self.assertEqual(run.state, "queued")
+        self.assertEqual(run.done_count, 0)
+        self.assertEqual(set(orders.mapped("state")), {"draft"})
+        self.assertEqual(
+            Trigger.search_count([("cron_id", "=", self.cron.id)]), triggers_before + 1
+        )
+        # the next pass, with its own CPU budget, plans the batches
+        progress = self._run_cron()
+        self.assertEqual([(p.done, p.remaining) for p in progress], [(20, 5), (5, 0)])
+        self.assertEqual(run.state, "done")
+
     def test_a_second_request_gets_the_open_run(self):
         orders = self._orders(30)
         first = self._request(orders[:25])["dispatch_run_id"]
