@@ -411,6 +411,9 @@ def odoo_cmd(python, pg, db, *extra, http_port=None):
 # above 2 GiB and killed above 2.5 GiB.
 PREFORK_LIMITS = {
     "--limit-time-real": "120",
+    # the cron worker runs up to ten batches of a background run (or of the
+    # SLA cron) in one go: 120 s would kill it in the middle of a run
+    "--limit-time-real-cron": "900",
     "--limit-time-cpu": "60",
     "--limit-memory-soft": str(2048 * 1024 * 1024),
     "--limit-memory-hard": str(2560 * 1024 * 1024),
