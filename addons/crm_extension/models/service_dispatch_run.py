@@ -173,13 +173,7 @@ class ServiceDispatchRun(models.Model):
             return queued.sudo(False)
         try:
             with cr.savepoint():
-                run = self.sudo().create(
-                    {
-                        "company_id": company.id,
-                        "user_id": self.env.uid,
-                        "order_ids": [fields.Command.set(new.ids)],
-                    }
-                )
+                run = self.sudo().create(self._prepare_run_vals(company, new))
         except pg_errors.UniqueViolation as exc:
             # the queued run of a request that committed after this check
             raise pg_errors.SerializationFailure(
@@ -187,6 +181,15 @@ class ServiceDispatchRun(models.Model):
             ) from exc
         run.message_subscribe(partner_ids=self.env.user.partner_id.ids)
         return run.sudo(False)
+
+    @api.model
+    def _prepare_run_vals(self, company, orders):
+        """A queued run of ``orders`` of ``company``, requested by the user."""
+        return {
+            "company_id": company.id,
+            "user_id": self.env.uid,
+            "order_ids": [fields.Command.set(orders.ids)],
+        }
 
     def _committed_open_run_ids(self, company):
         """Ids of the open runs of ``company`` as committed now, read on a

@@ -262,10 +262,14 @@ class ServiceSolution(models.Model):
         if vote:
             vote.write(vals)
         else:
-            vote = Vote.create(
-                {**vals, "solution_id": self.id, "user_id": self.env.uid}
-            )
+            vote = Vote.create(self._prepare_vote_vals(vals))
         return vote
+
+    def _prepare_vote_vals(self, vals):
+        """The current user's first vote on this article: ``vals`` holds
+        what they answered (helpful, deflected)."""
+        self.ensure_one()
+        return {**vals, "solution_id": self.id, "user_id": self.env.uid}
 
     def _portal_vote(self):
         """The current user's vote on this article, if any."""
