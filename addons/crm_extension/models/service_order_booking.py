@@ -23,7 +23,7 @@ class ServiceOrder(models.Model):
     _inherit = "service.order"
 
     def init(self):
-        super().init()
+        res = super().init()
         states = ", ".join(f"'{state}'" for state in ACTIVE_STATES)
         tools.create_index(
             self.env.cr,
@@ -32,6 +32,7 @@ class ServiceOrder(models.Model):
             ["technician_id", "scheduled_start"],
             where=f"state IN ({states})",
         )
+        return res
 
     # ------------------------------------------------------------------
     # Constraints
