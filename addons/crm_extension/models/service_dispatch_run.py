@@ -130,7 +130,7 @@ class ServiceDispatchRun(models.Model):
         runs = self.browse()
         for company, company_orders in orders.grouped("company_id").items():
             runs |= self._queue_company(company, company_orders)
-        self.env.ref("crm_extension.ir_cron_dispatch_runs").sudo()._trigger()
+        self._wake_cron()
         return runs
 
     def _queue_company(self, company, orders):
@@ -191,6 +191,12 @@ class ServiceDispatchRun(models.Model):
             "order_ids": [fields.Command.set(orders.ids)],
         }
 
+    @api.model
+    def _wake_cron(self):
+        """A trigger due now: Odoo wakes the cron worker once the
+        transaction commits (a trigger in the future waits for its poll)."""
+        self.env.ref("crm_extension.ir_cron_dispatch_runs").sudo()._trigger()
+
     def _committed_open_run_ids(self, company):
         """Ids of the open runs of ``company`` as committed now, read on a
         cursor of its own."""
@@ -226,7 +232,7 @@ class ServiceDispatchRun(models.Model):
             # the runner calls again in the same pass, which limit_time_cpu
             # bounds: stop here (nothing done ends the pass) and wake the
             # cron again, so the next batch starts a pass of its own
-            self.env.ref("crm_extension.ir_cron_dispatch_runs")._trigger()
+            self._wake_cron()
         elif row:
             done = self.browse(row[0])._process_batch(batch_size)
         open_runs = self.search([("state", "in", ("running", "queued"))])
@@ -256,7 +262,7 @@ class ServiceDispatchRun(models.Model):
             # trigger in the future waits for its next poll, a minute later)
             self.env.invalidate_all()
             _logger.info("dispatch run %s: %s, retried at once", self.id, exc.pgcode)
-            self.env.ref("crm_extension.ir_cron_dispatch_runs")._trigger()
+            self._wake_cron()
             return 0
         except (UserError, ValidationError, AccessError) as exc:
             self._finish("failed", summary, str(exc))
