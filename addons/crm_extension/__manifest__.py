@@ -3,7 +3,7 @@
     "name": "CRM Extension: After-Sales Service",
     "summary": "Customer feedback, service levels, dispatch, spare parts, "
     "installed base, returns and a 360-degree customer view",
-    "version": "18.0.1.8.1",
+    "version": "18.0.1.8.2",
     "category": "After-Sales",
     "license": "AGPL-3",
     "author": "crm_extension developers",

@@ -22,6 +22,9 @@ class HelpdeskTicket(models.Model):
     # customer (res.partner): without these, each one scans the whole table.
     partner_id = fields.Many2one(index=True)
     commercial_partner_id = fields.Many2one(index=True)
+    # The form reads a ticket's duplicates (helpdesk_mgmt): without it, every
+    # form opened scans the whole table.
+    duplicate_id = fields.Many2one(index="btree_not_null")
 
     feedback_id = fields.Many2one(
         "customer.feedback",

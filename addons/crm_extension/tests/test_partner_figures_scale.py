@@ -124,6 +124,7 @@ class TestPartnerFiguresScale(TransactionCase):
         for name in (
             "helpdesk_ticket__partner_id_index",
             "helpdesk_ticket__commercial_partner_id_index",
+            "helpdesk_ticket__duplicate_id_index",
             "account_move__commercial_partner_id_index",
             "rating_rating__partner_id_index",
         ):
