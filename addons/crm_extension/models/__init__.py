@@ -57,6 +57,8 @@ from . import res_partner_aggregation
 from . import res_partner_segmentation
 from . import res_partner_cross_sell
 from . import res_partner_customer_360
+from . import resource_calendar
+from . import resource_calendar_attendance
 from . import resource_calendar_leaves
 from . import sale_order
 from . import crm_ext_demo

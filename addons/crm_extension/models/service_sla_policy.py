@@ -4,11 +4,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..tools.working_time import (
-    add_working_hours,
-    calendar_intervals_utc,
-    working_hours_between,
-)
+from ..tools.working_time import add_working_hours, working_hours_between
 from .service_sla_mixin import PRIORITIES
 
 
@@ -217,8 +213,8 @@ class ServiceSlaPolicy(models.Model):
     def _work_intervals(self, start, stop):
         """Working intervals of the policy's calendar as naive UTC pairs."""
         self.ensure_one()
-        return calendar_intervals_utc(
-            self._get_calendar(),
+        return self._get_calendar()._crm_ext_work_intervals(
+            self.company_id,
             fields.Datetime.to_datetime(start),
             fields.Datetime.to_datetime(stop),
         )

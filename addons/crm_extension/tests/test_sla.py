@@ -1,4 +1,8 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import re
+from contextlib import contextmanager
+from unittest.mock import patch
+
 from freezegun import freeze_time
 
 from odoo import Command
@@ -88,6 +92,87 @@ class TestSla(ServiceCommon):
         # resolution 8 h: Fri 15-17 (2), Monday 12th is a holiday,
         # Tue 8-12 (4), 13-15 (2)
         self.assertEqual(ticket.sla_deadline, at(13, 15))
+
+    def test_new_holiday_and_hours_move_later_deadlines(self):
+        """Working intervals are computed once a month, then a new public
+        holiday or a change of working hours clears them: the next ticket's
+        deadline follows, the earlier ticket keeps its own."""
+        with freeze_time(at(5, 9)):  # Monday 9:00
+            first = self._ticket()
+            # 8 h: Mon 9-12 (3), 13-17 (4), Tue 8-9 (1)
+            self.assertEqual(first.sla_deadline, at(6, 9))
+            self.env["resource.calendar.leaves"].create(
+                {
+                    "name": "Strike",
+                    "calendar_id": self.calendar.id,
+                    "date_from": at(6, 0),
+                    "date_to": at(6, 23, 59),
+                }
+            )
+            second = self._ticket()
+            # Tuesday is off now: Mon 9-17 (7), Wed 8-9 (1)
+            self.assertEqual(second.sla_deadline, at(7, 9))
+            self.calendar.attendance_ids.filtered(
+                lambda a: a.dayofweek == "0" and a.day_period == "afternoon"
+            ).unlink()
+            third = self._ticket()
+            # no Monday afternoon: Mon 9-12 (3), Wed 8-12 (4), 13-14 (1)
+            self.assertEqual(third.sla_deadline, at(7, 14))
+        self.assertEqual(first.sla_deadline, at(6, 9))
+        self.assertEqual(second.sla_deadline, at(7, 9))
+
+    def test_new_ticket_plans_and_counts_without_reading_tables(self):
+        """The second ticket of the day plans its deadlines on the cached
+        working intervals, and a ticket just created has no feedback, service
+        orders nor returns to count: none of these tables is read."""
+        with freeze_time(at(5, 9)):
+            self._ticket()
+            with self._tables_read() as tables:
+                ticket = self._ticket()
+                ticket.read(["feedback_count", "service_order_count", "return_count"])
+        self.assertFalse(
+            tables
+            & {
+                "resource_calendar_attendance",
+                "resource_calendar_leaves",
+                "customer_feedback",
+                "service_order",
+                "service_return",
+            },
+            tables,
+        )
+        self.assertEqual(ticket.sla_deadline, at(6, 9))
+        self.assertEqual(
+            (ticket.feedback_count, ticket.service_order_count, ticket.return_count),
+            (0, 0, 0),
+        )
+        # a feedback linked in the same transaction is counted at once
+        self.env["customer.feedback"].create(
+            {
+                "name": "Still cold",
+                "partner_id": self.customer_contact.id,
+                "feedback_type": "complaint",
+                "description": "No hot water since the visit",
+                "ticket_id": ticket.id,
+            }
+        )
+        self.assertEqual(ticket.feedback_count, 1)
+        self.env.invalidate_all()
+        self.assertEqual(ticket.feedback_count, 1)
+
+    @contextmanager
+    def _tables_read(self):
+        """The names of the tables the queries inside the block read."""
+        tables = set()
+        cr = self.env.cr
+        execute = cr.execute
+
+        def record(query, params=None, log_exceptions=True):
+            tables.update(re.findall(r'(?:FROM|JOIN) "?(\w+)"?', str(query)))
+            return execute(query, params, log_exceptions)
+
+        with patch.object(cr, "execute", record):
+            yield tables
 
     def test_pause_and_resume(self):
         with freeze_time(at(5, 9)):  # Monday 9:00

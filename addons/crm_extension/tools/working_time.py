@@ -56,11 +56,12 @@ def _naive_utc(intervals):
     ]
 
 
-def calendar_intervals_utc(calendar, start, stop):
+def calendar_intervals_utc(calendar, start, stop, domain=None):
     """Working intervals of an Odoo ``resource.calendar`` (leaves and public
-    holidays removed) between two naive UTC datetimes, as naive UTC pairs."""
+    holidays removed, those of ``domain`` when given) between two naive UTC
+    datetimes, as naive UTC pairs."""
     intervals = calendar._work_intervals_batch(
-        pytz.utc.localize(start), pytz.utc.localize(stop)
+        pytz.utc.localize(start), pytz.utc.localize(stop), domain=domain
     )[False]
     return _naive_utc(intervals)
 
