@@ -196,7 +196,7 @@ class ServiceSlaMixin(models.AbstractModel):
     @api.depends(lambda self: self._sla_depends())
     def _compute_sla_policy_id(self):
         Policy = self.env["service.sla.policy"]
-        policies = Policy.search([("company_id", "in", self.company_id.ids)])
+        policies = Policy._active_for(self.company_id)
         for record in self:
             values = record._sla_values()
             record.sla_policy_id = Policy._match(

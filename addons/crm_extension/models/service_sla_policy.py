@@ -1,7 +1,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 from ..tools.working_time import add_working_hours, working_hours_between
@@ -178,13 +178,47 @@ class ServiceSlaPolicy(models.Model):
         return self.calendar_id or self.company_id.resource_calendar_id
 
     # ------------------------------------------------------------------
+    # CRUD: the active policies are cached (``_active_ids``)
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        policies = super().create(vals_list)
+        self.env.registry.clear_cache()
+        return policies
+
+    def write(self, vals):
+        res = super().write(vals)
+        self.env.registry.clear_cache()
+        return res
+
+    def unlink(self):
+        res = super().unlink()
+        self.env.registry.clear_cache()
+        return res
+
+    # ------------------------------------------------------------------
     # Matching
     # ------------------------------------------------------------------
+    @api.model
+    def _active_for(self, companies):
+        """The active policies of ``companies``, in matching order, as
+        superuser: a policy applies by the record's company, whoever creates
+        it. Every record created matches on them: their ids are cached, and
+        cleared when a policy is created, changed or deleted."""
+        return self.sudo().browse(
+            [pid for company in companies for pid in self._active_ids(company.id)]
+        )
+
+    @api.model
+    @tools.ormcache("company_id")
+    def _active_ids(self, company_id):
+        return tuple(self.sudo().search([("company_id", "=", company_id)]).ids)
+
     @api.model
     def _match(self, kind, company, team, category, priority, partner, policies=None):
         """The most specific active policy for these values, or an empty set."""
         if policies is None:
-            policies = self.search([("company_id", "=", company.id)])
+            policies = self._active_for(company)
         commercial = partner.commercial_partner_id
         tags = partner.category_id | commercial.category_id
         best = self.browse()

@@ -121,6 +121,20 @@ class TestSla(ServiceCommon):
         self.assertEqual(first.sla_deadline, at(6, 9))
         self.assertEqual(second.sla_deadline, at(7, 9))
 
+    def test_new_and_archived_policies_apply_to_the_next_ticket(self):
+        """The active policies are cached: a new, more specific policy and
+        an archived one change the policy of the next ticket at once."""
+        with freeze_time(at(5, 9)):
+            self.assertEqual(self._ticket().sla_policy_id, self.policy)
+            urgent = self.policy.copy(
+                {"name": "Urgent", "priority": "3", "resolution_hours": 4}
+            )
+            ticket = self._ticket(priority="3")
+            self.assertEqual(ticket.sla_policy_id, urgent)
+            self.assertEqual(ticket.sla_deadline, at(5, 14))
+            urgent.active = False
+            self.assertEqual(self._ticket(priority="3").sla_policy_id, self.policy)
+
     def test_new_ticket_plans_and_counts_without_reading_tables(self):
         """The second ticket of the day plans its deadlines on the cached
         working intervals, and a ticket just created has no feedback, service
@@ -133,6 +147,7 @@ class TestSla(ServiceCommon):
         self.assertFalse(
             tables
             & {
+                "service_sla_policy",
                 "resource_calendar_attendance",
                 "resource_calendar_leaves",
                 "customer_feedback",
