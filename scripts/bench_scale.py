@@ -436,6 +436,8 @@ def bare_pass():
 
 
 out["open_tickets"] = Root.search_count(open_domain)
+cr.execute("SHOW server_version")
+out["postgresql"] = cr.fetchone()[0]
 out["bare_pass"] = rolled_back(bare_pass)[0]
 if EXT:
     out["sla_cron"] = rolled_back(root["service.sla.policy"]._cron_evaluate)[0]
@@ -568,8 +570,9 @@ def write_doc(section_title, body):
     if os.path.exists(DOC):
         with open(DOC) as fh:
             text = fh.read()
+    # the run's text, up to the next section or hand-written subsection
     pattern = re.compile(
-        rf"^## {re.escape(section_title)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL
+        rf"^## {re.escape(section_title)}\n.*?(?=^##+ |\Z)", re.MULTILINE | re.DOTALL
     )
     section = f"## {section_title}\n\n{body}\n\n"
     text = (
@@ -633,13 +636,17 @@ def main(argv=None):
                 )
             )
     results = {
-        twin: {key: statistics.median(r[key] for r in rounds) for key in rounds[0]}
+        twin: {
+            key: statistics.median(r[key] for r in rounds)
+            for key, value in rounds[0].items()
+            if not isinstance(value, str)
+        }
         for twin, rounds in runs.items()
     }
     ext_counts = counts.get("ext", {})
     body = [
         (
-            f"Machine: {machine()}, PostgreSQL {ext_counts.get('postgresql', '?')}, "
+            f"Machine: {machine()}, PostgreSQL {runs['ext'][0]['postgresql']}, "
             f"Python {platform.python_version()}, Odoo 18.0; run "
             f"{time.strftime('%Y-%m-%d')}, {args.rounds} alternating rounds of "
             f"{args.repeat} repetitions, build {built / 60:.0f} min, total "
