@@ -34,7 +34,9 @@ per unfolded stage for the kanban. Reads run as the admin user (record rules
 apply), crons as the superuser, as ``ir.cron`` does. Each round opens one
 shell per twin, the order alternating between rounds; a figure is the median
 of its repetitions in a round, then the median over rounds. Every measure
-that writes is rolled back, so each round sees the same data.
+that writes is rolled back, and each round starts with a ``VACUUM ANALYZE``
+of its database, so each round sees the same data and the same tables (the
+rolled-back cron passes would otherwise leave each round more dead rows).
 
 Prints one table with the ratios and the targets and writes it, with the
 machine, into docs/benchmarks.md (one section per ticket count). Run it with
@@ -618,6 +620,10 @@ def main(argv=None):
     for round_no in range(args.rounds):
         order = ["base", "ext"] if round_no % 2 == 0 else ["ext", "base"]
         for twin in order:
+            # each round starts from the same tables: the crons and creates
+            # measured are rolled back, and leave dead rows behind
+            if not pg.vacuum(dbs[twin]):
+                devstack.fail(f"could not vacuum {dbs[twin]}")
             devstack.log(f"round {round_no + 1}: measuring {dbs[twin]}")
             measure_args = {
                 "ext": twin == "ext",

@@ -198,18 +198,19 @@ class Postgres:
             args += ["--db_password", self.password]
         return args
 
-    def _sql(self, statement=None, *args):
-        """Connect with these settings (and run one statement); True on success."""
+    def _sql(self, statement=None, *args, dbname="postgres"):
+        """Connect with these settings (and run one statement in ``dbname``);
+        True on success."""
         code = (
             "import os, sys, psycopg2\n"
             "names = dict(host='H', port='P', user='U', password='W')\n"
             "kw = {k: os.environ[v] for k, v in names.items() if os.environ.get(v)}\n"
-            "c = psycopg2.connect(dbname='postgres', connect_timeout=3, **kw)\n"
+            "c = psycopg2.connect(dbname=os.environ['D'], connect_timeout=3, **kw)\n"
             "c.autocommit = True\n"
             "if len(sys.argv) > 1:\n"
             "    c.cursor().execute(sys.argv[1] % tuple(sys.argv[2:]))\n"
         )
-        env = dict(os.environ, H=self.host or "", P=str(self.port or ""))
+        env = dict(os.environ, H=self.host or "", P=str(self.port or ""), D=dbname)
         env.update(U=self.user or "", W=self.password or "")
         cmd = [self.python, "-c", code, *([statement, *args] if statement else [])]
         return run(cmd, env=env, check=False, capture_output=True).returncode == 0
@@ -355,6 +356,11 @@ class Postgres:
             text=True,
         )
         return json.loads(out.stdout) if out.returncode == 0 else None
+
+    def vacuum(self, dbname):
+        """VACUUM ANALYZE ``dbname``: no dead rows left by rolled-back work,
+        fresh statistics."""
+        return self._sql("VACUUM ANALYZE", dbname=dbname)
 
     def drop_db(self, name):
         self._sql('DROP DATABASE IF EXISTS "%s" WITH (FORCE)', name)
