@@ -30,3 +30,4 @@ from . import test_service_solution
 from . import test_service_solution_tour
 from . import test_partner_figures_scale
 from . import test_dispatch_jobs
+from . import test_ticket_scale
