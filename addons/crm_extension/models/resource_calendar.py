@@ -6,6 +6,11 @@ from odoo import api, models, tools
 from ..tools.working_time import calendar_intervals_utc
 
 
+def _next_month(month):
+    """The first day of the month after ``month`` (a first day)."""
+    return (month + timedelta(days=32)).replace(day=1)
+
+
 class ResourceCalendar(models.Model):
     """Working intervals for service levels, computed once per calendar
     month: every ticket created in a day plans its deadlines on the same
@@ -25,7 +30,7 @@ class ResourceCalendar(models.Model):
             for begin, end in self._crm_ext_month_intervals(company.id, month):
                 if end > start and begin < stop:
                     result.append((max(begin, start), min(end, stop)))
-            month = (month + timedelta(days=32)).replace(day=1)
+            month = _next_month(month)
         return result
 
     @tools.ormcache("self.id", "company_id", "month")
@@ -34,7 +39,7 @@ class ResourceCalendar(models.Model):
 
         Computed as superuser on the company's leaves only, so that the
         cached months are the same whoever asks."""
-        following = (month + timedelta(days=32)).replace(day=1)
+        following = _next_month(month)
         return tuple(
             calendar_intervals_utc(
                 self.sudo(),
